@@ -1,0 +1,69 @@
+"""The build: issue files in, HTML and plain text out. No terminal I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from composer.loader import HOUSE_FILE, load_edition
+from composer.model import Edition
+from composer.output import prepare_folder, write_all
+from composer.problems import ComposerError, Problem
+from composer.render_html import render_html
+from composer.render_text import render_text
+
+
+@dataclass
+class Built:
+    edition: Edition
+    html: str
+    text: str
+
+    def files(self, folder: Path) -> dict[Path, bytes]:
+        return {
+            folder / f"{self.edition.slug}.html": self.html.encode("utf-8"),
+            folder / f"{self.edition.slug}.txt": self.text.encode("utf-8"),
+        }
+
+
+def issue_files(paths: list[Path]) -> list[Path]:
+    """The issues named on the command line; a folder stands for every issue in it."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.glob("*.yaml") if p.name != HOUSE_FILE)
+        else:
+            found.append(path)
+    return found
+
+
+def render(path: Path) -> Built:
+    if path.name == HOUSE_FILE:
+        raise ComposerError.at(path, "this is the house config, not an issue; build an issue file beside it")
+    edition = load_edition(path)
+    return Built(edition, render_html(edition), render_text(edition))
+
+
+def build(paths: list[Path], folder: Path) -> dict[Path, int]:
+    """Render every issue, then write them all; on any problem, write nothing.
+
+    Returns the size in bytes of each file written.
+    """
+    issues = issue_files(paths)
+    if not issues:
+        raise ComposerError.at(paths[0] if paths else ".", "no issue files found; give a .yaml file or a folder of them")
+    problems: list[Problem] = []
+    built: list[Built] = []
+    for path in issues:
+        try:
+            built.append(render(path))
+        except ComposerError as error:
+            problems += error.problems
+    if problems:
+        raise ComposerError(problems)
+    prepare_folder(folder)
+    files: dict[Path, bytes] = {}
+    for result in built:
+        files.update(result.files(folder))
+    write_all(files)
+    return {path: len(data) for path, data in files.items()}

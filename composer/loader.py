@@ -1,0 +1,194 @@
+"""From files on disk to a validated Edition, or to a list of located problems."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from composer.model import Edition, House, Issue
+from composer.problems import ComposerError, Problem
+from composer.yamlsource import Source, load_yaml
+
+HOUSE_FILE = "house.yaml"
+
+_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    type(None): "empty",
+}
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return "a group of keys"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _field_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _nested_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys an editor may write in the mapping at `loc`."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        current = _nested_model(field.annotation) if field else None
+    if current is None:
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    name = _field_path(loc)
+    if kind == "missing":
+        field = loc[-1]
+        where = f" under `{_field_path(loc[:-1])}`" if len(loc) > 1 else ""
+        return f"`{field}` is missing; add a line `{field}: …`{where}"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _keys_at(model, loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`?" if close else "allowed keys here: " + ", ".join(allowed)
+        return f"unknown key `{name}`; {hint}"
+    if kind == "literal_error":
+        return f"`{name}` must be one of {ctx.get('expected')}, not {error.get('input')!r}"
+    if kind in ("string_type", "int_type", "int_parsing", "date_type", "list_type", "model_type", "dict_type"):
+        wanted = {
+            "string_type": "text (put it in quotes if it looks like a number, date or true/false)",
+            "int_type": "a whole number",
+            "int_parsing": "a whole number",
+            "date_type": "a date written as YYYY-MM-DD",
+            "list_type": "a list, with each entry on its own line starting with '- '",
+            "model_type": "a group of indented `key: value` lines",
+            "dict_type": "a group of indented `key: value` lines",
+        }[kind]
+        return f"`{name}` should be {wanted}, but it is {_describe(value_at_loc)}"
+    if kind == "string_too_short":
+        return f"`{name}` is empty; write some text or remove the key"
+    if kind == "too_short":
+        return f"`{name}` needs at least {ctx.get('min_length')} entry; add one"
+    if kind == "too_long":
+        return f"`{name}` holds at most {ctx.get('max_length')} entries; remove the extra ones"
+    if kind == "string_pattern_mismatch":
+        return f"`{name}` has an invalid value {error.get('input')!r}; check the README for its form"
+    if kind in ("greater_than", "less_than_equal"):
+        return f"`{name}`: {error['msg'].lower()}"
+    if "message" in ctx:
+        return f"`{name}`: {ctx['message']}" if name else ctx["message"]
+    return f"`{name}`: {error['msg']}"
+
+
+def _value_at(data: object, loc: tuple) -> object:
+    for part in loc:
+        try:
+            data = data[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def problems_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        ctx = error.get("ctx") or {}
+        loc = tuple(ctx.get("loc") or error["loc"])
+        error = {**error, "loc": loc}
+        message = _message(model, error, _value_at(source.data, loc))
+        findings = ctx.get("findings") or []
+        if findings:
+            for finding in findings:
+                line, col = source.locate(loc, finding.snippet)
+                problems.append(Problem(source.name, line, col, f"`{_field_path(loc)}`: {finding.message}"))
+        elif error["type"] == "missing":
+            problems.append(source.problem(loc[:-1], message))
+        else:
+            problems.append(source.problem(loc, message, key=error["type"] == "extra_forbidden"))
+    return problems
+
+
+def _mapping(source: Source, what: str) -> dict:
+    if source.data is None:
+        raise ComposerError.at(source.path, f"the file is empty; {what}")
+    if not isinstance(source.data, dict):
+        raise ComposerError.at(
+            source.path,
+            f"the file holds {_describe(source.data)}, not `key: value` lines; {what}",
+        )
+    return source.data
+
+
+def _validate(source: Source, model: type[BaseModel], what: str):
+    data = _mapping(source, what)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ComposerError(problems_from(source, model, exc)) from None
+
+
+def load_house(folder: Path) -> tuple[House, Path | None]:
+    """The house config in `folder`, or the built-in house when there is none."""
+    path = folder / HOUSE_FILE
+    if not path.exists():
+        return House(), None
+    source = load_yaml(path)
+    if source.data is None:  # an empty house.yaml means "all defaults"
+        return House(), None
+    house = _validate(source, House, "write house settings such as `newsletter:`, or delete the file")
+    theme_dir = None
+    if house.templates:
+        theme_dir = (folder / house.templates).resolve()
+        if not theme_dir.is_dir():
+            message = f"`templates`: the folder {theme_dir} does not exist; create it or fix the path"
+            raise ComposerError([source.problem(("templates",), message)])
+    return house, theme_dir
+
+
+def load_edition(path: Path) -> Edition:
+    """Read and validate an issue and the house config beside it, reporting both at once."""
+    problems: list[Problem] = []
+    issue = house = None
+    theme_dir = None
+    try:
+        source = load_yaml(path)
+        issue = _validate(
+            source,
+            Issue,
+            "an issue needs at least date, kind, section, headline, dek, lead and items (see the README)",
+        )
+    except ComposerError as error:
+        problems += error.problems
+    try:
+        house, theme_dir = load_house(path.parent)
+    except ComposerError as error:
+        problems += error.problems
+    if problems:
+        raise ComposerError(problems)
+    return Edition(issue, house, slug=path.stem, theme_dir=theme_dir)

@@ -1,0 +1,194 @@
+"""Markdown as the house uses it: CommonMark, house typography, safe links only.
+
+One parser serves validation, the HTML part and the plain-text part, so the
+three can never disagree about what the editor wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+ALLOWED_SCHEMES = ("https", "http", "mailto")
+
+# `[...]` is the house's mark for a cut inside a quotation and stays as typed;
+# every other run of three dots becomes an ellipsis.
+_ELLIPSIS = re.compile(r"(?<!\[)\.\.\.(?!\])")
+_DASH = re.compile(r"(?<!-)-{2,3}(?!-)")
+
+
+def _house_punctuation(state: StateCore) -> None:
+    """Turn typed `--` and `...` into an em dash and an ellipsis, outside code and URLs."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        in_autolink = False
+        for token in block.children:
+            if token.type == "link_open":
+                in_autolink = token.info == "auto"
+            elif token.type == "link_close":
+                in_autolink = False
+            elif token.type == "text" and not in_autolink:
+                token.content = _ELLIPSIS.sub("…", _DASH.sub("—", token.content))
+
+
+def _build() -> MarkdownIt:
+    # Raw HTML is parsed (not escaped) so that validation can find it and
+    # refuse it with a position; nothing with HTML in it ever reaches a template.
+    md = MarkdownIt("commonmark", {"typographer": True, "html": True})
+    md.enable(["smartquotes"])
+    md.core.ruler.after("text_join", "house_punctuation", _house_punctuation)
+    # Every link is let through the parser so that validate_* can name the bad ones.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+_md = _build()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong inside a piece of Markdown; `snippet` lets the loader find its line."""
+
+    snippet: str
+    message: str
+
+
+@lru_cache(maxsize=1024)
+def parse(source: str) -> tuple[Token, ...]:
+    return tuple(_md.parse(source))
+
+
+@lru_cache(maxsize=1024)
+def parse_inline(source: str) -> tuple[Token, ...]:
+    tokens = _md.parseInline(source)
+    return tuple(tokens[0].children or []) if tokens else ()
+
+
+def _inline_children(tokens: tuple[Token, ...]):
+    for token in tokens:
+        if token.type == "inline":
+            yield from token.children or []
+        else:
+            yield token
+
+
+def links(source: str) -> list[str]:
+    """Every link target in a block of Markdown, in reading order."""
+    return [t.attrs["href"] for t in _inline_children(parse(source)) if t.type == "link_open"]
+
+
+def link_problem(href: str) -> str | None:
+    """Why a link target is not acceptable in an email, or None when it is."""
+    parts = urlsplit(href)
+    scheme = parts.scheme.lower()
+    if not scheme:
+        return (
+            f"the link '{href}' is relative, and relative links do not work in email; "
+            "write the full address, starting with https://"
+        )
+    if scheme not in ALLOWED_SCHEMES:
+        return f"the link '{href}' uses '{scheme}:'; only https:, http: and mailto: links are allowed"
+    if scheme in ("http", "https") and not parts.netloc:
+        return f"the link '{href}' has no site name; write it as https://example.org/page"
+    if scheme == "mailto" and "@" not in parts.path:
+        return f"the link '{href}' has no e-mail address; write it as mailto:name@example.org"
+    return None
+
+
+def _html_finding(token: Token) -> Finding:
+    first_line = token.content.strip().splitlines()[0] if token.content.strip() else token.content
+    return Finding(
+        first_line,
+        f"raw HTML ('{first_line[:40]}') is not allowed; write Markdown instead: "
+        "*italic*, **bold**, [link text](https://…)",
+    )
+
+
+def _common_findings(tokens) -> list[Finding]:
+    findings = []
+    for token in tokens:
+        if token.type in ("html_inline", "html_block"):
+            findings.append(_html_finding(token))
+        elif token.type == "link_open":
+            reason = link_problem(token.attrs["href"])
+            if reason:
+                findings.append(Finding(token.attrs["href"], reason))
+        elif token.type == "image":
+            findings.append(
+                Finding(
+                    "![",
+                    "images inside the text are not supported; use the issue's `image:` or a teaser instead",
+                )
+            )
+    return findings
+
+
+def block_findings(source: str) -> list[Finding]:
+    """Problems in a prose field (lead, item, State Department summary, footer text)."""
+    tokens = parse(source)
+    findings = []
+    for token in tokens:
+        if token.type == "heading_open":
+            findings.append(
+                Finding(
+                    token.markup,
+                    "headings are not used inside the text (the house supplies them); "
+                    "remove the '#' marks, or the line of '-' or '=' under the paragraph",
+                )
+            )
+        elif token.type in ("code_block", "fence"):
+            snippet = token.content.strip().splitlines()[0] if token.content.strip() else ""
+            findings.append(
+                Finding(
+                    snippet,
+                    "this text is indented by four or more spaces (or fenced with ```), "
+                    "so Markdown would show it as code; remove the extra indentation",
+                )
+            )
+    return findings + _common_findings(_inline_children(tokens))
+
+
+def inline_findings(source: str, *, allow_links: bool = False) -> list[Finding]:
+    """Problems in a one-line field such as a headline, dek or credit."""
+    if "\n" in source.strip():
+        return [Finding(source.strip().splitlines()[1], "this field must fit on one line; join the lines")]
+    tokens = parse_inline(source)
+    findings = _common_findings(tokens)
+    if not allow_links:
+        findings += [
+            Finding(t.attrs["href"], "links are not allowed in this field; remove the link and keep its text")
+            for t in tokens
+            if t.type == "link_open"
+        ]
+    return findings
+
+
+def to_html(source: str) -> str:
+    return _md.renderer.render(list(parse(source)), _md.options, {})
+
+
+def inline_to_html(source: str) -> str:
+    return _md.renderer.render(list(parse_inline(source)), _md.options, {})
+
+
+def inline_to_text(source: str) -> str:
+    """The typeset words of a one-line field, without any Markdown marks."""
+    return "".join(t.content for t in parse_inline(source) if t.type in ("text", "code_inline")).strip()
+
+
+def is_one_paragraph(source: str) -> bool:
+    types = [t.type for t in parse(source)]
+    return types == ["paragraph_open", "inline", "paragraph_close"]
+
+
+def paragraph_to_html(source: str) -> str:
+    """The inside of a one-paragraph text, so the house can put its own marks before it."""
+    inline = next(t for t in parse(source) if t.type == "inline")
+    return _md.renderer.render(inline.children or [], _md.options, {})

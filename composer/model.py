@@ -1,0 +1,324 @@
+"""The content model: one issue of the newsletter and the house it is published by.
+
+Everything an editor or a house can get wrong is checked here, and only here.
+Renderers may assume that a model which validated is complete and safe.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from composer import markdown
+
+
+class Model(BaseModel):
+    # Unknown keys are errors: a mistyped `haedline:` must not vanish silently.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _reject(findings: list[markdown.Finding]) -> None:
+    if findings:
+        # The loader turns each finding into its own line, located by its snippet.
+        raise PydanticCustomError("markdown", "{message}", {"message": findings[0].message, "findings": findings})
+
+
+def _check_block(value: str) -> str:
+    _reject(markdown.block_findings(value))
+    return value
+
+
+def _check_inline(value: str) -> str:
+    _reject(markdown.inline_findings(value))
+    return value
+
+
+def _check_credit(value: str) -> str:
+    _reject(markdown.inline_findings(value, allow_links=True))
+    return value
+
+
+def _check_web_link(value: str) -> str:
+    reason = markdown.link_problem(value)
+    if reason is None and not value.lower().startswith(("https://", "http://")):
+        reason = f"'{value}' must be a web address starting with https://"
+    if reason:
+        raise PydanticCustomError("link", "{message}", {"message": reason, "findings": []})
+    return value
+
+
+def _check_item(value: str) -> str:
+    if not markdown.is_one_paragraph(value):
+        raise PydanticCustomError(
+            "item_paragraph",
+            "{message}",
+            {
+                "message": "an item is a single paragraph; remove the blank lines, quotes or list "
+                "marks inside it, or split it into two items",
+                "findings": [],
+            },
+        )
+    if not markdown.links(value):
+        raise PydanticCustomError(
+            "item_link",
+            "{message}",
+            {
+                "message": "this item has no link; the house always credits its source, "
+                "so link the outlet's name, as in [Reuters](https://www.reuters.com/…)",
+                "findings": [],
+            },
+        )
+    return value
+
+
+def _parse_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError(
+                "date",
+                "{message}",
+                {"message": f"'{value}' is not a date; write it as YYYY-MM-DD, for example 2024-01-12"},
+            ) from None
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(str.strip)]
+Inline = Annotated[Text, AfterValidator(_check_inline)]
+Credit = Annotated[Text, AfterValidator(_check_credit)]
+Prose = Annotated[Text, AfterValidator(_check_block)]
+WebLink = Annotated[Text, AfterValidator(_check_web_link)]
+Item = Annotated[Prose, AfterValidator(_check_item)]
+IssueDate = Annotated[date, BeforeValidator(_parse_date)]
+
+
+class Image(Model):
+    url: WebLink
+    alt: Inline
+    credit: Credit | None = None
+    width: int | None = Field(default=None, gt=0, le=600)
+    height: int | None = Field(default=None, gt=0)
+
+
+class Teaser(Model):
+    label: Inline
+    headline: Inline
+    url: WebLink
+    image: Image | None = None
+    summary: Prose
+
+
+class FooterOverride(Model):
+    appeal: Prose | None = None
+    subscribe: Prose | None = None
+
+
+class Issue(Model):
+    date: IssueDate
+    kind: Literal["Reporting", "Analysis"]
+    section: Inline
+    headline: Inline
+    dek: Inline
+    authors: list[Inline] = []
+    subject: Inline | None = None
+    preheader: Inline | None = None
+    image: Image | None = None
+    lead: Prose
+    items: list[Item] = Field(min_length=1)
+    state_department: Prose | None = None
+    state_department_line: Literal["standard", "prior-to-publication"] = "standard"
+    teasers: list[Teaser] = Field(default=[], max_length=4)
+    footer: FooterOverride = FooterOverride()
+    slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_state_department_choice(self) -> Issue:
+        if self.state_department and "state_department_line" in self.model_fields_set:
+            raise PydanticCustomError(
+                "state_department",
+                "{message}",
+                {
+                    "message": "`state_department_line` picks the standard line used when there is no "
+                    "summary, but this issue has a `state_department` summary; remove one of the two",
+                    "loc": ("state_department_line",),
+                },
+            )
+        return self
+
+
+# ---------------------------------------------------------------------------
+# The house: everything that stays the same from issue to issue.
+
+_MERGE_TAG = re.compile(r"\*\|[A-Za-z_:]+\|\*|\{\{\{?\s*[\w:.]+\s*\}?\}\}|%[\w-]+%|<%[\w-]+%>|\{\$\w+\}")
+_HEX = r"^#(?:[0-9a-fA-F]{3}){1,2}$"
+
+
+def _check_unsubscribe(value: str) -> str:
+    if _MERGE_TAG.fullmatch(value.strip()):
+        return value
+    if value.lower().startswith("https://"):
+        return value
+    raise PydanticCustomError(
+        "unsubscribe",
+        "{message}",
+        {
+            "message": f"'{value}' is neither an https:// address nor a provider merge tag such as "
+            "*|UNSUB|* or {{ unsubscribe_url }}; one-click unsubscribe needs one of them",
+            "findings": [],
+        },
+    )
+
+
+def _check_url_pattern(value: str) -> str:
+    fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    unknown = fields - {"date", "slug"}
+    if unknown:
+        raise PydanticCustomError(
+            "pattern",
+            "{message}",
+            {
+                "message": f"unknown placeholder {{{sorted(unknown)[0]}}}; the web-copy pattern "
+                "may use {date} and {slug}",
+                "findings": [],
+            },
+        )
+    _check_web_link(value.replace("{", "").replace("}", ""))
+    return value
+
+
+Color = Annotated[str, Field(pattern=_HEX)]
+
+
+class LeadIns(Model):
+    other_news: Inline = "In other diplomatic news related to the war in Ukraine:"
+    state_department: Inline = "U.S. State Department news:"
+    teasers: Inline = "More from Responsible Statecraft"
+
+
+class StateDepartmentLines(Model):
+    standard: Prose = "The State Department held no press briefing this week."
+    prior_to_publication: Prose = Field(
+        default="The State Department had held no press briefing this week prior to publication.",
+        alias="prior-to-publication",
+    )
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Logo(Model):
+    url: WebLink
+    alt: Inline
+    width: int = Field(default=200, gt=0, le=600)
+    height: int = Field(default=40, gt=0)
+
+
+class Colors(Model):
+    text: Color = "#1f1f1f"
+    muted: Color = "#5a5a5a"
+    accent: Color = "#9b1c1c"
+    link: Color = "#9b1c1c"
+    background: Color = "#ffffff"
+    page: Color = "#f1f0ec"
+    rule: Color = "#d9d6cf"
+    dark_text: Color = "#ecebe8"
+    dark_muted: Color = "#b9b6b0"
+    dark_accent: Color = "#f0a39b"
+    dark_link: Color = "#f5b7b0"
+    dark_background: Color = "#1d1d1f"
+    dark_page: Color = "#121213"
+
+
+class Fonts(Model):
+    body: Text = "Georgia, 'Times New Roman', Times, serif"
+    headings: Text = "'Helvetica Neue', Helvetica, Arial, sans-serif"
+
+
+_APPEAL = (
+    "Dear RS readers: independent reporting on diplomacy takes time, travel and a great deal "
+    "of reading in several languages. If this newsletter helps you follow the search for a way "
+    "out of the war, please consider a [tax-deductible gift](https://responsiblestatecraft.org/donate/) "
+    "so we can keep it free for everyone."
+)
+_SUBSCRIBE = (
+    "Diplomacy Watch is the weekly round-up of the talks, proposals and public statements "
+    "around the war in Ukraine. Forwarded this email? "
+    "[Subscribe to get it every Friday](https://responsiblestatecraft.org/newsletter/)."
+)
+
+
+class House(Model):
+    newsletter: Inline = "Diplomacy Watch"
+    publication: Inline = "Responsible Statecraft"
+    publication_url: WebLink = "https://responsiblestatecraft.org/"
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    lead_ins: LeadIns = LeadIns()
+    state_department_lines: StateDepartmentLines = StateDepartmentLines()
+    appeal: Prose = _APPEAL
+    subscribe: Prose = _SUBSCRIBE
+    postal_address: Inline = "Quincy Institute for Responsible Statecraft, Washington, DC, USA"
+    unsubscribe_url: Annotated[Text, AfterValidator(_check_unsubscribe)] = (
+        "https://responsiblestatecraft.org/newsletter/unsubscribe/"
+    )
+    web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = None
+    logo: Logo | None = None
+    colors: Colors = Colors()
+    fonts: Fonts = Fonts()
+    templates: Text | None = None
+
+
+# ---------------------------------------------------------------------------
+# An edition: one issue as published by one house, with the derived values.
+
+
+class Edition:
+    """An issue together with its house: what every renderer works from."""
+
+    def __init__(self, issue: Issue, house: House, slug: str, theme_dir=None):
+        self.issue = issue
+        self.house = house
+        self.slug = issue.slug or slug
+        self.theme_dir = theme_dir
+
+    @property
+    def title(self) -> str:
+        return f"{self.house.newsletter}: {markdown.inline_to_text(self.issue.headline)}"
+
+    @property
+    def subject(self) -> str:
+        return markdown.inline_to_text(self.issue.subject) if self.issue.subject else self.title
+
+    @property
+    def preheader(self) -> str:
+        return markdown.inline_to_text(self.issue.preheader or self.issue.dek)
+
+    @property
+    def label(self) -> str:
+        return f"{self.issue.kind} | {markdown.inline_to_text(self.issue.section)}"
+
+    @property
+    def web_url(self) -> str | None:
+        pattern = self.house.web_url
+        return pattern.format(date=self.issue.date.isoformat(), slug=self.slug) if pattern else None
+
+    @property
+    def state_department_text(self) -> str:
+        """The editor's summary, or the house's standard line when there is none."""
+        if self.issue.state_department:
+            return self.issue.state_department
+        lines = self.house.state_department_lines
+        if self.issue.state_department_line == "prior-to-publication":
+            return lines.prior_to_publication
+        return lines.standard
+
+    @property
+    def appeal(self) -> str:
+        return self.issue.footer.appeal or self.house.appeal
+
+    @property
+    def subscribe(self) -> str:
+        return self.issue.footer.subscribe or self.house.subscribe

@@ -1,0 +1,193 @@
+"""The plain-text part, rendered from the same Edition as the HTML.
+
+It walks the Markdown tokens directly (never the HTML) and lays the parts out
+in house order: wrapped at 78 columns, block quotes marked with `> `, and
+links turned into numbered references listed after the section that used them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from markdown_it.token import Token
+
+from composer import markdown
+from composer.model import Edition
+
+WIDTH = 78
+RULE = "-" * 40
+
+
+class LinkNumbers:
+    """Numbers links across the whole email, and lists each section's links after it."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._pending: list[int] = []
+
+    def number(self, url: str) -> int:
+        n = self._numbers.setdefault(url, len(self._numbers) + 1)
+        if n not in self._pending:
+            self._pending.append(n)
+        return n
+
+    def flush(self) -> list[str]:
+        """The reference lines for the links used since the last flush."""
+        urls = {n: url for url, n in self._numbers.items()}
+        lines = [f"[{n}] {urls[n]}" for n in self._pending]
+        self._pending = []
+        return lines
+
+
+def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
+    rest = first if rest is None else rest
+    lines: list[str] = []
+    for hard_line in text.split("\n"):
+        lines += textwrap.wrap(
+            hard_line,
+            width=WIDTH,
+            initial_indent=first if not lines else rest,
+            subsequent_indent=rest,
+            break_long_words=False,  # a URL broken in two no longer works
+            break_on_hyphens=False,
+        ) or [first.rstrip()]
+    return lines
+
+
+class TextWriter:
+    def __init__(self) -> None:
+        self.links = LinkNumbers()
+        self.blocks: list[str] = []
+
+    # -- inline ---------------------------------------------------------------
+    def inline(self, children: list[Token] | tuple[Token, ...]) -> str:
+        out = []
+        href = None
+        for token in children:
+            if token.type in ("text", "code_inline"):
+                out.append(token.content)
+            elif token.type == "softbreak":
+                out.append(" ")
+            elif token.type == "hardbreak":
+                out.append("\n")
+            elif token.type == "link_open":
+                href = token.attrs["href"]
+            elif token.type == "link_close" and href:
+                out.append(f" [{self.links.number(str(href))}]")
+                href = None
+        return "".join(out)
+
+    # -- blocks ---------------------------------------------------------------
+    def markdown(self, source: str, first: str = "", rest: str | None = None) -> None:
+        """Add the paragraphs, quotes and lists of a Markdown text as blocks."""
+        self.blocks += self._blocks(list(markdown.parse(source)), first, first if rest is None else rest)
+
+    def _blocks(self, tokens: list[Token], first: str, rest: str) -> list[str]:
+        blocks: list[str] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.type == "inline":
+                blocks.append("\n".join(wrap(self.inline(token.children or []), first, rest)))
+                first = rest
+            elif token.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
+                end = self._closing(tokens, i)
+                inner = tokens[i + 1 : end]
+                if token.type == "blockquote_open":
+                    blocks += self._blocks(inner, rest + "> ", rest + "> ")
+                else:
+                    blocks.append("\n".join(self._list(inner, token, rest)))
+                i = end
+            i += 1
+        return blocks
+
+    def _list(self, tokens: list[Token], opening: Token, indent: str) -> list[str]:
+        lines: list[str] = []
+        number = int(opening.attrs.get("start", 1) or 1)
+        i = 0
+        while i < len(tokens):
+            if tokens[i].type == "list_item_open":
+                end = self._closing(tokens, i)
+                marker = f"{number}. " if opening.type == "ordered_list_open" else "- "
+                item_blocks = self._blocks(tokens[i + 1 : end], indent + marker, indent + " " * len(marker))
+                lines += "\n".join(item_blocks).split("\n")
+                number += 1
+                i = end
+            i += 1
+        return lines
+
+    @staticmethod
+    def _closing(tokens: list[Token], start: int) -> int:
+        depth = 0
+        for j in range(start, len(tokens)):
+            depth += tokens[j].nesting
+            if depth == 0:
+                return j
+        return len(tokens) - 1
+
+    def line(self, text: str, first: str = "", rest: str | None = None) -> None:
+        self.blocks.append("\n".join(wrap(text, first, rest)))
+
+    def end_section(self) -> None:
+        refs = self.links.flush()
+        if refs:
+            self.blocks.append("\n".join(refs))
+
+    def text(self) -> str:
+        return "\n\n".join(block for block in self.blocks if block.strip()) + "\n"
+
+
+def render_text(edition: Edition) -> str:
+    issue, house = edition.issue, edition.house
+    plain = markdown.inline_to_text
+    out = TextWriter()
+
+    if edition.web_url:
+        out.line(f"View this issue in your browser: {edition.web_url}")
+    out.line(edition.label.upper())
+    title = wrap(edition.title)
+    out.blocks.append("\n".join(title) + "\n" + "=" * max(len(line) for line in title))
+    out.line(plain(issue.dek))
+    if issue.authors:
+        names = [plain(a) for a in issue.authors]
+        out.line("By " + (" and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]))
+    if issue.image:
+        out.line(f"[Image: {plain(issue.image.alt)}]")
+        if issue.image.credit:
+            out.line(f"Top image credit: {out.inline(markdown.parse_inline(issue.image.credit))}")
+    out.markdown(issue.lead)
+    out.end_section()
+
+    out.line(plain(house.lead_ins.other_news))
+    for item in issue.items:
+        out.markdown(item, first="— ", rest="  ")
+    out.end_section()
+
+    out.line(plain(house.lead_ins.state_department))
+    out.markdown(edition.state_department_text)
+    out.end_section()
+
+    out.blocks.append(RULE)
+    out.markdown(edition.appeal)
+    out.markdown(edition.subscribe)
+    out.end_section()
+
+    if issue.teasers:
+        out.blocks.append(RULE)
+        out.line(plain(house.lead_ins.teasers))
+        for teaser in issue.teasers:
+            out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
+            out.markdown(teaser.summary)
+            out.line(f"Read it: {teaser.url}")
+        out.end_section()
+
+    out.blocks.append(RULE)
+    out.line(
+        f"You are receiving {plain(house.newsletter)} because you subscribed to it at "
+        f"{plain(house.publication)}."
+    )
+    out.line(f"Unsubscribe: {house.unsubscribe_url}")
+    if edition.web_url:
+        out.line(f"Read this issue on the web: {edition.web_url}")
+    out.line(plain(house.postal_address))
+    return out.text()

@@ -1,0 +1,45 @@
+"""The theme: Jinja2 templates that a house may override file by file.
+
+Like a custom_dir in MkDocs, a house's own template folder is searched first
+and the built-in theme fills in every file the house did not provide.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from composer import markdown
+
+
+def default_theme_dir() -> Path:
+    packaged = Path(__file__).parent / "templates"  # inside an installed wheel
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"  # a source checkout
+
+
+def _autoescape(name: str | None) -> bool:
+    # MJML is markup and must be escaped; CSS must not be, or font names lose their quotes.
+    return bool(name) and not name.endswith(".css.j2")
+
+
+@lru_cache(maxsize=8)
+def environment(theme_dir: Path | None = None) -> Environment:
+    search = [theme_dir] if theme_dir else []
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in [*search, default_theme_dir()]]),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,  # the preview re-renders after a template is saved
+    )
+    env.filters["markdown"] = lambda source: Markup(markdown.to_html(source))
+    env.filters["paragraph"] = lambda source: Markup(markdown.paragraph_to_html(source))
+    env.filters["inline"] = lambda source: Markup(markdown.inline_to_html(source))
+    env.filters["plain"] = markdown.inline_to_text
+    return env
