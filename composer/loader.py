@@ -15,20 +15,19 @@ from composer.yamlsource import Source, load_yaml
 
 HOUSE_FILE = "house.yaml"
 
-_TYPE_NAMES = {
-    str: "text",
-    int: "a whole number",
-    float: "a number",
-    bool: "true or false",
-    list: "a list",
-    type(None): "empty",
-}
-
-
 def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "a group of keys"
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
+    # bool before int: in Python, True is an int too.
+    for kind, words in (
+        (dict, "a group of keys"),
+        (list, "a list"),
+        (str, "text"),
+        (bool, "true or false"),
+        (int, "a whole number"),
+        (float, "a number"),
+    ):
+        if isinstance(value, kind):
+            return words
+    return "empty" if value is None else type(value).__name__
 
 
 def _field_path(loc: tuple) -> str:
@@ -115,9 +114,29 @@ def _value_at(data: object, loc: tuple) -> object:
     return data
 
 
+def _misspelled(model: type[BaseModel], errors: list[dict]) -> set[tuple]:
+    """Missing fields that an unknown key was surely meant to be (`haedline` for `headline`).
+
+    The unknown key's "did you mean" already says it; a second line about the
+    missing field would only send the editor looking for something to add.
+    """
+    explained = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            parent = tuple(error["loc"][:-1])
+            allowed = _keys_at(model, parent)
+            for match in difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1, cutoff=0.6):
+                explained.add((*parent, match))
+    return explained
+
+
 def problems_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
     problems = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    explained = _misspelled(model, errors)
+    for error in errors:
+        if error["type"] == "missing" and tuple(error["loc"]) in explained:
+            continue
         ctx = error.get("ctx") or {}
         loc = tuple(ctx.get("loc") or error["loc"])
         error = {**error, "loc": loc}

@@ -144,7 +144,7 @@ class Issue(Model):
                 "state_department",
                 "{message}",
                 {
-                    "message": "`state_department_line` picks the standard line used when there is no "
+                    "message": "this picks the standard line for an issue without a State Department "
                     "summary, but this issue has a `state_department` summary; remove one of the two",
                     "loc": ("state_department_line",),
                 },

@@ -94,7 +94,8 @@ class TextWriter:
                 end = self._closing(tokens, i)
                 inner = tokens[i + 1 : end]
                 if token.type == "blockquote_open":
-                    blocks += self._blocks(inner, rest + "> ", rest + "> ")
+                    # One quote stays one block: its paragraphs are joined by a bare ">" line.
+                    blocks.append(f"\n{rest}>\n".join(self._blocks(inner, rest + "> ", rest + "> ")))
                 else:
                     blocks.append("\n".join(self._list(inner, token, rest)))
                 i = end
@@ -184,7 +185,7 @@ def render_text(edition: Edition) -> str:
     out.blocks.append(RULE)
     out.line(
         f"You are receiving {plain(house.newsletter)} because you subscribed to it at "
-        f"{plain(house.publication)}."
+        f"{plain(house.publication)} ({house.publication_url})."
     )
     out.line(f"Unsubscribe: {house.unsubscribe_url}")
     if edition.web_url:

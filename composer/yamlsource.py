@@ -7,6 +7,7 @@ issue point at the editor's own line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,16 +116,39 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def _syntax_message(error: MarkedYAMLError) -> str:
+_OPENING_QUOTE = re.compile(r"""^\s*(?:-\s+)?(?:[\w-]+:\s+)?(["'])""")
+
+
+def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
+    """The first line before `before_line` that opens a quoted value and never closes it.
+
+    A missing closing quote makes YAML read on into the following lines and
+    fail somewhere later; the editor needs the line where the quote opened.
+    """
+    for number, line in enumerate(text.splitlines()[:before_line], start=1):
+        match = _OPENING_QUOTE.match(line)
+        if match and line.rstrip()[match.end() - 1 :].count(match.group(1)) == 1:
+            return number, match.end()
+    return None
+
+
+def _first_use(text: str, key: str, indent: int, before_line: int) -> int | None:
+    pattern = re.compile(rf"^ {{{indent}}}(?:-\s+)?{re.escape(key)}\s*:")
+    for number, line in enumerate(text.splitlines()[: before_line - 1], start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _syntax_message(error: MarkedYAMLError, text: str) -> str:
     problem = error.problem or "YAML syntax error"
     context = error.context or ""
     if isinstance(error, DuplicateKeyError):
         key = problem.split('"')[1] if '"' in problem else "?"
-        first = error.context_mark.line + 1 if error.context_mark else "?"
-        return (
-            f'the key "{key}" appears twice in the same block (the block starts at line {first}); '
-            "keep one and delete the other"
-        )
+        mark = error.problem_mark
+        first = _first_use(text, key, mark.column, mark.line + 1) if mark else None
+        where = f" (first at line {first})" if first else ""
+        return f'the key "{key}" appears twice{where}; keep one and delete the other'
     if "'\\t'" in problem:
         return "a tab character is used here; YAML indents with spaces only, so replace the tab with spaces"
     if "quoted scalar" in context:
@@ -149,5 +173,10 @@ def load_yaml(path: Path) -> Source:
         if "quoted scalar" in (error.context or "") and error.context_mark is not None:
             mark = error.context_mark  # the opening quote is where the editor must look
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        raise ComposerError.at(path, _syntax_message(error), line, col) from None
+        if not isinstance(error, DuplicateKeyError) and "'\\t'" not in (error.problem or ""):
+            quote = _unclosed_quote(text, line)
+            if quote:
+                message = "this quoted value has no closing quote; add it at the end of the value, or remove the opening one"
+                raise ComposerError.at(path, message, *quote) from None
+        raise ComposerError.at(path, _syntax_message(error, text), line, col) from None
     return Source(path, text, data)

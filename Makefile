@@ -1,0 +1,28 @@
+# Two commands do everything on a fresh machine:
+#   make demo   builds every example issue into build/
+#   make test   runs the whole test suite
+# Both create the virtual environment in .venv on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test bench clean
+
+$(BIN)/composer: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: $(BIN)/composer
+	$(BIN)/composer build examples/ -o build/
+
+test: $(BIN)/composer
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/composer
+	$(BIN)/python benchmarks/build_speed.py
+
+clean:
+	rm -rf build dist .pytest_cache

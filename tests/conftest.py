@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from typer.testing import CliRunner
+
+from composer.build import issue_files, render
+from composer.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_cli(*args: str):
+    """Run the composer command line in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False, prog_name="composer")
+
+
+def example_paths() -> list[Path]:
+    return issue_files([EXAMPLES])
+
+
+@pytest.fixture(scope="session")
+def built_examples():
+    """Every example issue, rendered once for the whole session."""
+    return {path.stem: render(path) for path in example_paths()}
+
+
+@pytest.fixture(params=[p.stem for p in example_paths()])
+def example(request, built_examples):
+    return built_examples[request.param]
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "lxml")
+
+
+@pytest.fixture
+def issue_dir(tmp_path: Path) -> Path:
+    """A scratch folder holding a copy of the minimal valid issue."""
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    return tmp_path

@@ -1,0 +1,97 @@
+"""The house config and the overridable theme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from composer.build import render
+from composer.loader import load_edition
+from conftest import soup
+
+
+def write_house(folder: Path, text: str) -> None:
+    (folder / "house.yaml").write_text(text)
+
+
+def test_built_in_house_when_there_is_no_house_yaml(issue_dir: Path):
+    edition = load_edition(issue_dir / "2024-01-12.yaml")
+    assert edition.house.newsletter == "Diplomacy Watch"
+    assert edition.subject == "Diplomacy Watch: Talks about talks resume in Istanbul"
+    assert edition.preheader == "Negotiators met for the first time in months"
+    assert edition.web_url is None
+    doc = soup(render(issue_dir / "2024-01-12.yaml").html)
+    assert doc.find("a", string="Unsubscribe from Diplomacy Watch")["href"].startswith("https://")
+    assert "View this issue in your browser" not in doc.get_text()
+
+
+def test_subject_and_preheader_can_be_set(issue_dir: Path):
+    issue = issue_dir / "2024-01-12.yaml"
+    issue.write_text(issue.read_text() + 'subject: "A quieter week in Istanbul"\npreheader: "What the negotiators said, and did not"\n')
+    edition = load_edition(issue)
+    assert edition.subject == "A quieter week in Istanbul"
+    assert soup(render(issue).html).select_one(".dw-preheader").get_text().startswith("What the negotiators said")
+
+
+def test_house_yaml_overrides_defaults_and_web_copy_link_appears(issue_dir: Path):
+    write_house(
+        issue_dir,
+        "newsletter: Statecraft Weekly\n"
+        "unsubscribe_url: '*|UNSUB|*'\n"
+        "web_url: https://example.org/weekly/{date}/\n"
+        "lead_ins:\n  other_news: 'Elsewhere this week:'\n"
+        "colors:\n  link: '#0044aa'\n",
+    )
+    built = render(issue_dir / "2024-01-12.yaml")
+    doc = soup(built.html)
+    assert doc.h1.get_text().startswith("Statecraft Weekly: ")
+    assert doc.find("strong", string="Elsewhere this week:")
+    assert doc.find("a", string="View this issue in your browser")["href"] == "https://example.org/weekly/2024-01-12/"
+    assert doc.find("a", string="Unsubscribe from Statecraft Weekly")["href"] == "*|UNSUB|*"
+    # cssutils shortens colours while inlining: #0044aa and #04a are the same colour.
+    assert doc.select_one(".dw-lead a")["style"].replace(" ", "").startswith(("color:#0044aa", "color:#04a;"))
+    assert "Elsewhere this week:" in built.text
+
+
+def test_prior_to_publication_variant(issue_dir: Path):
+    issue = issue_dir / "2024-01-12.yaml"
+    issue.write_text(issue.read_text() + "state_department_line: prior-to-publication\n")
+    built = render(issue)
+    line = built.edition.house.state_department_lines.prior_to_publication
+    assert soup(built.html).select_one(".dw-state-department").get_text().count(line) == 1
+    assert line in " ".join(built.text.split())
+
+
+def test_theme_folder_overrides_one_template_and_keeps_the_rest(issue_dir: Path):
+    theme = issue_dir / "theme" / "parts"
+    theme.mkdir(parents=True)
+    (theme / "masthead.mjml.j2").write_text(
+        '<mj-section css-class="dw-band"><mj-column><mj-text css-class="dw-text">'
+        '<p class="house-mast">{{ house.newsletter }} special edition</p>'
+        "</mj-text></mj-column></mj-section>\n"
+    )
+    write_house(issue_dir, "templates: theme\n")
+    doc = soup(render(issue_dir / "2024-01-12.yaml").html)
+    assert doc.select_one("p.house-mast").get_text() == "Diplomacy Watch special edition"
+    assert doc.h1 is not None and doc.select(".dw-other-news")  # the other parts still come from the default theme
+
+
+def test_theme_with_an_unknown_mjml_tag_is_refused(issue_dir: Path):
+    theme = issue_dir / "theme" / "parts"
+    theme.mkdir(parents=True)
+    (theme / "masthead.mjml.j2").write_text("<mj-secton><mj-column></mj-column></mj-secton>\n")
+    write_house(issue_dir, "templates: theme\n")
+    from conftest import run_cli
+
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
+    assert result.exit_code == 2
+    assert "<mj-secton>" in result.stderr and "not an MJML component" in result.stderr
+    assert not (issue_dir / "out").exists()
+
+
+def test_missing_theme_folder_is_reported(issue_dir: Path):
+    write_house(issue_dir, "newsletter: Diplomacy Watch\ntemplates: no-such-theme\n")
+    from conftest import run_cli
+
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{issue_dir / 'house.yaml'}:2:12: `templates`: the folder")

@@ -1,0 +1,76 @@
+"""The plain-text part: same parts, same order, 78 columns, numbered references."""
+
+from __future__ import annotations
+
+import re
+
+from composer import markdown
+from conftest import soup
+
+REFERENCE = re.compile(r"^\[(\d+)\] (\S+)$")
+
+
+def test_same_parts_in_the_same_order(example):
+    text, edition = example.text, example.edition
+    issue, house = edition.issue, edition.house
+    parts = [
+        f"{issue.kind} | {markdown.inline_to_text(issue.section)}".upper(),
+        edition.title,
+        markdown.inline_to_text(issue.dek),
+        house.lead_ins.other_news,
+        "— ",
+        house.lead_ins.state_department,
+        "Dear RS readers:",
+        "Unsubscribe: ",
+        house.postal_address,
+    ]
+    flat = " ".join(text.split())
+    positions = [flat.index(" ".join(part.split())) for part in parts]
+    assert positions == sorted(positions)
+
+
+def test_lines_fit_in_78_columns(example):
+    for line in example.text.splitlines():
+        assert len(line) <= 78, line
+
+
+def test_items_keep_their_em_dash(example):
+    starts = [line for line in example.text.splitlines() if line.startswith("— ")]
+    assert len(starts) == len(example.edition.issue.items)
+
+
+def test_block_quotes_are_marked(example):
+    quoted_blocks = [b for b in example.text.split("\n\n") if b.startswith("> ")]
+    for block in quoted_blocks:
+        assert all(line == ">" or line.startswith("> ") for line in block.splitlines())
+    unquoted = [" ".join(re.sub(r" \[\d+\]", "", b.replace(">", " ")).split()) for b in quoted_blocks]
+    for quote in soup(example.html).find_all("blockquote"):
+        assert " ".join(quote.get_text(" ").split()).replace(" .", ".").replace(" ,", ",") in unquoted
+
+
+def test_links_become_numbered_references_after_their_section(example):
+    lines = example.text.splitlines()
+    references = {}
+    for number, line in enumerate(lines):
+        match = REFERENCE.match(line)
+        if match:
+            references.setdefault(int(match[1]), (number, match[2]))
+    markers = [(number, int(n)) for number, line in enumerate(lines) for n in re.findall(r" \[(\d+)\]", line)
+               if not REFERENCE.match(line)]
+    assert markers, "the examples have links"
+    for line_number, n in markers:
+        assert n in references, f"[{n}] has no reference line"
+        # Listed after the text that uses it, and before the next blank-line-separated section heading.
+        assert references[n][0] > line_number
+    assert sorted(references) == list(range(1, len(references) + 1))
+
+
+def test_every_html_link_is_in_the_text(example):
+    hrefs = {a["href"] for a in soup(example.html).find_all("a", href=True)}
+    for href in hrefs:
+        assert href in example.text, href
+
+
+def test_text_has_no_markup(example):
+    assert "<" not in example.text.replace("<https", "")
+    assert "**" not in example.text and "](" not in example.text
