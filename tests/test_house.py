@@ -95,3 +95,18 @@ def test_missing_theme_folder_is_reported(issue_dir: Path):
     result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{issue_dir / 'house.yaml'}:2:12: `templates`: the folder")
+
+
+def test_the_readme_example_issue_builds(tmp_path: Path):
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    issue = tmp_path / "readme.yaml"
+    issue.write_text(example)
+    built = render(issue)
+    assert built.edition.slug == "2024-01-12-special"
+    doc = soup(built.html)
+    assert doc.h1.get_text() == "Diplomacy Watch: Kyiv and Moscow trade “peace plans” — again"
+    assert len(doc.select(".dw-teaser")) == 1
+    assert doc.select_one(".dw-appeal").get_text().strip().startswith("Dear RS readers: this week")
