@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from composer import budget
 from composer.loader import HOUSE_FILE, load_edition
 from composer.model import Edition
 from composer.output import prepare_folder, write_all
@@ -26,6 +27,12 @@ class Built:
         }
 
 
+@dataclass
+class BuildReport:
+    written: dict[Path, int] = field(default_factory=dict)  # path -> size in bytes
+    warnings: list[Problem] = field(default_factory=list)
+
+
 def issue_files(paths: list[Path]) -> list[Path]:
     """The issues named on the command line; a folder stands for every issue in it."""
     found: list[Path] = []
@@ -44,21 +51,24 @@ def render(path: Path) -> Built:
     return Built(edition, render_html(edition), render_text(edition))
 
 
-def build(paths: list[Path], folder: Path) -> dict[Path, int]:
-    """Render every issue, then write them all; on any problem, write nothing.
-
-    Returns the size in bytes of each file written.
-    """
+def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False) -> BuildReport:
+    """Render every issue, then write them all; on any problem, write nothing."""
     issues = issue_files(paths)
     if not issues:
         raise ComposerError.at(paths[0] if paths else ".", "no issue files found; give a .yaml file or a folder of them")
     problems: list[Problem] = []
+    report = BuildReport()
     built: list[Built] = []
     for path in issues:
         try:
-            built.append(render(path))
+            result = render(path)
         except ComposerError as error:
             problems += error.problems
+            continue
+        errors, warnings = budget.check(result.edition, result.html, allow_clipping=allow_clipping)
+        problems += errors
+        report.warnings += warnings
+        built.append(result)
     if problems:
         raise ComposerError(problems)
     prepare_folder(folder)
@@ -66,4 +76,5 @@ def build(paths: list[Path], folder: Path) -> dict[Path, int]:
     for result in built:
         files.update(result.files(folder))
     write_all(files)
-    return {path: len(data) for path, data in files.items()}
+    report.written = {path: len(data) for path, data in files.items()}
+    return report

@@ -46,15 +46,20 @@ def _options(
 def build(
     issues: Annotated[list[Path], typer.Argument(help="Issue files, or folders of them.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the built files.")] = Path("build"),
+    allow_clipping: Annotated[
+        bool, typer.Option("--allow-clipping", help="Build even when Gmail would clip the HTML (over about 102 KB).")
+    ] = False,
 ) -> None:
     """Build each issue into <slug>.html and <slug>.txt in the output folder."""
     from composer.build import build as build_issues
 
     try:
-        written = build_issues(issues, output)
+        result = build_issues(issues, output, allow_clipping=allow_clipping)
     except ComposerError as error:
         report(error)
-    for path, size in written.items():
+    for warning in result.warnings:
+        typer.echo(str(warning), err=True)
+    for path, size in result.written.items():
         typer.echo(f"wrote {path}  ({size:,} bytes)")
 
 

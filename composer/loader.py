@@ -210,4 +210,4 @@ def load_edition(path: Path) -> Edition:
         problems += error.problems
     if problems:
         raise ComposerError(problems)
-    return Edition(issue, house, slug=path.stem, theme_dir=theme_dir)
+    return Edition(issue, house, slug=path.stem, theme_dir=theme_dir, source=source)

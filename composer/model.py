@@ -102,8 +102,10 @@ class Image(Model):
     url: WebLink
     alt: Inline
     credit: Credit | None = None
+    # Both sizes go into the HTML so that the layout does not jump while
+    # images load, and so that Outlook, which ignores CSS sizes, keeps them.
     width: int | None = Field(default=None, gt=0, le=600)
-    height: int | None = Field(default=None, gt=0)
+    height: int = Field(gt=0)
 
 
 class Teaser(Model):
@@ -157,6 +159,7 @@ class Issue(Model):
 
 _MERGE_TAG = re.compile(r"\*\|[A-Za-z_:]+\|\*|\{\{\{?\s*[\w:.]+\s*\}?\}\}|%[\w-]+%|<%[\w-]+%>|\{\$\w+\}")
 _HEX = r"^#(?:[0-9a-fA-F]{3}){1,2}$"
+Color = Annotated[str, Field(pattern=_HEX)]
 
 
 def _check_unsubscribe(value: str) -> str:
@@ -192,9 +195,6 @@ def _check_url_pattern(value: str) -> str:
     return value
 
 
-Color = Annotated[str, Field(pattern=_HEX)]
-
-
 class LeadIns(Model):
     other_news: Inline = "In other diplomatic news related to the war in Ukraine:"
     state_department: Inline = "U.S. State Department news:"
@@ -213,8 +213,17 @@ class StateDepartmentLines(Model):
 class Logo(Model):
     url: WebLink
     alt: Inline
-    width: int = Field(default=200, gt=0, le=600)
+    width: int = Field(default=200, gt=0, le=552)
     height: int = Field(default=40, gt=0)
+    # A version for dark backgrounds. Without one, the logo sits on a light
+    # plate that stays light in dark mode, so a dark logo never disappears.
+    dark_url: WebLink | None = None
+    plate: Color = "#ffffff"
+
+
+class Button(Model):
+    label: Inline
+    url: WebLink
 
 
 class Colors(Model):
@@ -266,6 +275,9 @@ class House(Model):
     )
     web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = None
     logo: Logo | None = None
+    donate: Button | None = Button(
+        label="Support independent reporting on diplomacy", url="https://responsiblestatecraft.org/donate/"
+    )
     colors: Colors = Colors()
     fonts: Fonts = Fonts()
     templates: Text | None = None
@@ -278,11 +290,19 @@ class House(Model):
 class Edition:
     """An issue together with its house: what every renderer works from."""
 
-    def __init__(self, issue: Issue, house: House, slug: str, theme_dir=None):
+    def __init__(self, issue: Issue, house: House, slug: str, theme_dir=None, source=None):
         self.issue = issue
         self.house = house
         self.slug = issue.slug or slug
         self.theme_dir = theme_dir
+        self.source = source  # the YAML it came from, for pointing at lines after validation
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name if self.source else self.slug
+
+    def position(self, loc: tuple, *, key: bool = False) -> tuple[int, int]:
+        return self.source.position(loc, key=key) if self.source else (1, 1)
 
     @property
     def title(self) -> str:

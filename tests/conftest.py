@@ -44,3 +44,21 @@ def issue_dir(tmp_path: Path) -> Path:
     """A scratch folder holding a copy of the minimal valid issue."""
     shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from browser import launch, sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from browser import SCREENSHOTS
+
+    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    if shots:
+        terminalreporter.write_line(f"browser screenshots: {len(shots)} in {SCREENSHOTS}")

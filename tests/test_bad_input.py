@@ -37,6 +37,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "indented-code.yaml": [(10, 7, "indented by four or more spaces")],
     "image-in-lead.yaml": [(10, 3, "images inside the text are not supported")],
     "image-without-alt.yaml": [(7, 3, "`alt` is missing; add a line `alt: …` under `image`")],
+    "image-without-height.yaml": [(7, 3, "`height` is missing; add a line `height: …` under `image`")],
     "colon-in-value.yaml": [(5, 21, "a colon followed by a space starts a new key")],
     "two-state-department-choices.yaml": [(12, 24, "remove one of the two")],
     "too-many-teasers.yaml": [(12, 3, "`teasers` holds at most 4 entries")],
