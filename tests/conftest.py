@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,12 @@ def browser():
         chromium.close()
 
 
+_SESSION_START = time.time()
+
+
 def pytest_terminal_summary(terminalreporter):
     from browser import SCREENSHOTS
 
-    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    shots = [p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _SESSION_START] if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_line(f"browser screenshots: {len(shots)} in {SCREENSHOTS}")
