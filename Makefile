@@ -23,6 +23,7 @@ test: $(BIN)/composer
 
 bench: $(BIN)/composer
 	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/preview_latency.py
 
 clean:
 	rm -rf build dist .pytest_cache

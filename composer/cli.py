@@ -63,5 +63,32 @@ def build(
         typer.echo(f"wrote {path}  ({size:,} bytes)")
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@app.command()
+def preview(
+    issue: Annotated[Path, typer.Argument(help="The issue file to preview.", show_default=False)],
+    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 picks a free one.")] = 0,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on. Anything but 127.0.0.1 exposes the preview to the network.")
+    ] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the preview in a browser.")] = True,
+) -> None:
+    """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
+    from composer.preview import serve
+
+    if host not in LOOPBACK:
+        typer.echo(f"warning: listening on {host}: anyone who can reach this machine can read the preview", err=True)
+    if not issue.is_file():
+        report(ComposerError.at(issue, "file not found; check the path and the file name"))
+    try:
+        serve(issue, host, port, open_browser=open_browser, log=typer.echo)
+    except ComposerError as error:
+        report(error)
+    except KeyboardInterrupt:
+        typer.echo("preview stopped")
+
+
 def main() -> None:
     app(prog_name="composer")

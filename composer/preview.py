@@ -1,0 +1,210 @@
+"""The live preview: a local web page that follows the editor's saves.
+
+A small Starlette app serves the preview page, the built email and its plain
+text, and a server-sent-events stream. watchfiles watches the issue, its
+house.yaml and the theme; every save re-renders the issue and tells the open
+pages, which reload the email frame in place. A broken save keeps the last
+good render on screen, under an overlay with the problems.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from composer import budget
+from composer.build import render
+from composer.loader import HOUSE_FILE
+from composer.problems import ComposerError
+from composer.theme import default_theme_dir
+
+# The email may not run scripts or load anything but images: it is shown as mail clients show it.
+EMAIL_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
+HEARTBEAT_SECONDS = 15
+
+
+@dataclass
+class Snapshot:
+    """What the preview shows: the last good render, and the problems of the latest save."""
+
+    version: int = 0
+    html: bytes = b""
+    text: bytes = b""
+    meta: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    build_ms: float = 0.0
+
+    def state(self) -> dict:
+        return {"version": self.version, **self.meta, "problems": self.problems, "build_ms": round(self.build_ms, 1)}
+
+
+class Preview:
+    def __init__(self, issue: Path, log=print):
+        self.issue = issue.resolve()
+        self.log = log
+        self.snapshot = Snapshot()
+        self._changed = asyncio.Condition()
+        self.theme_dir: Path | None = None
+
+    # -- building ------------------------------------------------------------
+    def rebuild(self) -> Snapshot:
+        """Render the issue; keep the last good render when the new one fails."""
+        started = time.perf_counter()
+        previous = self.snapshot
+        try:
+            built = render(self.issue)
+        except ComposerError as error:
+            problems = [str(p) for p in error.problems]
+            snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
+        else:
+            self.theme_dir = built.edition.theme_dir
+            html = built.html.encode("utf-8")
+            house = built.edition.house
+            meta = {
+                "sender": house.newsletter,
+                "subject": built.edition.subject,
+                "preheader": built.edition.preheader,
+                "size": len(html),
+                "warn_size": budget.WARN_BYTES,
+                "clip_size": budget.CLIP_BYTES,
+            }
+            snapshot = Snapshot(previous.version + 1, html, built.text.encode("utf-8"), meta, [])
+        snapshot.build_ms = (time.perf_counter() - started) * 1000
+        self.snapshot = snapshot
+        return snapshot
+
+    def report(self, snapshot: Snapshot, reason: str) -> None:
+        if snapshot.problems:
+            count = len(snapshot.problems)
+            self.log(f"{reason}: {count} problem{'s' if count > 1 else ''} ({snapshot.build_ms:.0f} ms); showing the last good render")
+            for line in snapshot.problems:
+                self.log(f"  {line}")
+        else:
+            self.log(f"{reason}: rebuilt in {snapshot.build_ms:.0f} ms ({snapshot.meta['size']:,} bytes)")
+
+    async def publish(self, reason: str) -> None:
+        snapshot = await asyncio.to_thread(self.rebuild)
+        self.report(snapshot, reason)
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- watching ------------------------------------------------------------
+    def watched(self) -> list[Path]:
+        folders = {self.issue.parent, default_theme_dir()}
+        if self.theme_dir:
+            folders.add(self.theme_dir)
+        return sorted(folders)
+
+    def is_relevant(self, path: Path) -> bool:
+        if path == self.issue or path == self.issue.parent / HOUSE_FILE:
+            return True
+        themes = [default_theme_dir(), *([self.theme_dir] if self.theme_dir else [])]
+        return any(path.is_relative_to(folder) for folder in themes)
+
+    async def watch(self) -> None:
+        from watchfiles import awatch
+
+        while True:
+            watched = self.watched()
+            # A short debounce: the editor's save should show almost at once.
+            async for changes in awatch(*watched, debounce=100, step=10, recursive=True):
+                paths = {Path(p).resolve() for _, p in changes}
+                relevant = sorted(p for p in paths if self.is_relevant(p))
+                if not relevant:
+                    continue
+                await self.publish("saved " + ", ".join(p.name for p in relevant))
+                if self.watched() != watched:
+                    break  # house.yaml now points at another theme folder: watch that one
+
+    # -- serving ---------------------------------------------------------------
+    async def events(self, request: Request) -> StreamingResponse:
+        async def stream():
+            seen = -1
+            while True:
+                if self.snapshot.version != seen:
+                    seen = self.snapshot.version
+                    yield f"data: {json.dumps(self.snapshot.state())}\n\n"
+                    continue
+                try:
+                    async with self._changed:
+                        await asyncio.wait_for(self._changed.wait(), HEARTBEAT_SECONDS)
+                except asyncio.TimeoutError:
+                    yield ": still here\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+    async def page(self, request: Request) -> Response:
+        page = resources.files("composer").joinpath("preview_page.html").read_bytes()
+        return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+    async def email_html(self, request: Request) -> Response:
+        return Response(
+            self.snapshot.html,
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Content-Security-Policy": EMAIL_CSP},
+        )
+
+    async def email_text(self, request: Request) -> Response:
+        return Response(self.snapshot.text, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+    async def state(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.snapshot.state(), headers={"Cache-Control": "no-store"})
+
+    def app(self) -> Starlette:
+        async def not_found(request: Request, exc) -> PlainTextResponse:
+            return PlainTextResponse("not found: the preview serves only itself and the email\n", status_code=404)
+
+        routes = [
+            Route("/", self.page),
+            Route("/email.html", self.email_html),
+            Route("/email.txt", self.email_text),
+            Route("/state", self.state),
+            Route("/events", self.events),
+        ]
+        return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+
+def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print) -> None:
+    """Run the preview until Ctrl-C. The first build happens before the server starts."""
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    preview = Preview(issue, log=log)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        raise ComposerError.at(issue, f"cannot listen on {host}:{port} ({error.strerror}); pick another --port") from None
+    sock.listen(128)  # from here on, connections wait in the queue until the server is up
+    port = sock.getsockname()[1]
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+    log(f"previewing {issue} at {url}  (Ctrl-C to stop)")
+    preview.report(preview.rebuild(), "first build")
+    config = uvicorn.Config(preview.app(), log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
+    server = uvicorn.Server(config)
+
+    async def main() -> None:
+        watcher = asyncio.create_task(preview.watch())
+        if open_browser:
+            webbrowser.open(url)
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            watcher.cancel()
+
+    asyncio.run(main())
+    log("preview stopped")

@@ -1,0 +1,204 @@
+"""`composer preview` as an editor uses it: a real server, a real browser, real saves."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from browser import CHROMIUM_ARGS  # noqa: F401  (the browser fixture comes from conftest)
+from composer.build import render
+from conftest import FIXTURES
+
+
+class PreviewProcess:
+    """`composer preview` in a subprocess, with its terminal output collected line by line."""
+
+    def __init__(self, issue: Path, *extra: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "composer", "preview", str(issue), "--no-open", "--port", "0", *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        match = self.wait_for(r"at (http://[\d.]+:(\d+)/)")
+        self.url, self.port = match[1], int(match[2])
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, timeout: float = 15, after: int = 0) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[after:]:
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            if self.process.poll() is not None and not any(re.search(pattern, l) for l in self.lines):
+                raise AssertionError(f"preview exited: {self.lines}")
+            time.sleep(0.02)
+        raise AssertionError(f"{pattern!r} not printed; output so far: {self.lines}")
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        # http.client sends the path exactly as given, so "../" reaches the server unnormalised.
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                return self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                raise
+        return self.process.returncode
+
+
+@pytest.fixture
+def issue(tmp_path: Path) -> Path:
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    return tmp_path / "2024-01-12.yaml"
+
+
+@pytest.fixture
+def preview(issue: Path):
+    running = PreviewProcess(issue)
+    yield running
+    running.stop()
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def test_serves_exactly_what_build_writes_and_nothing_else(preview, issue: Path):
+    status, body = preview.get("/email.html")
+    assert status == 200
+    assert body == render(issue).html.encode("utf-8")
+    status, body = preview.get("/email.txt")
+    assert status == 200 and body == render(issue).text.encode("utf-8")
+    for path in ("/../pyproject.toml", "/../../etc/passwd", "/email.html/../../pyproject.toml",
+                 "/%2e%2e/pyproject.toml", "/2024-01-12.yaml", "/house.yaml", "//etc/passwd"):
+        status, body = preview.get(path)
+        assert status == 404, path
+        assert b"talks" not in body.lower() and b"root:" not in body
+
+
+def test_page_follows_saves_and_shows_errors(browser, preview, issue: Path):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(preview.url)
+        frame = page.frame_locator("#email")
+        h1 = frame.locator("h1")
+        h1.wait_for()
+        assert h1.inner_text() == "Diplomacy Watch: Talks about talks resume in Istanbul"
+        assert page.locator("#subject").inner_text() == "Diplomacy Watch: Talks about talks resume in Istanbul"
+        page.evaluate("window.__not_reloaded = true")
+
+        # Scroll the email, then save a new headline: the frame updates in place and keeps its scroll.
+        page.locator("#email").evaluate("f => f.contentWindow.scrollTo(0, 200)")
+        original = issue.read_text()
+        save(issue, original.replace("Talks about talks resume", "Negotiators return"))
+        frame.locator("h1", has_text="Negotiators return").wait_for(timeout=5000)
+        assert page.evaluate("window.__not_reloaded") is True
+        assert page.locator("#email").evaluate("f => f.contentWindow.scrollY") == 200
+
+        # Break the YAML: the overlay names the line, over the last good render.
+        lines_before = len(preview.lines)
+        save(issue, original.replace("kind: Reporting", "kind: Opinion"))
+        overlay = page.locator("#overlay")
+        overlay.wait_for(state="visible", timeout=5000)
+        assert re.search(r"2024-01-12\.yaml:2:7: `kind` must be one of", overlay.inner_text())
+        assert frame.locator("h1").inner_text() == "Diplomacy Watch: Negotiators return in Istanbul"
+        preview.wait_for(r"2024-01-12\.yaml:2:7: `kind` must be one of", after=lines_before)
+
+        # Fix it: the overlay goes.
+        save(issue, original)
+        overlay.wait_for(state="hidden", timeout=5000)
+        frame.locator("h1", has_text="Talks about talks").wait_for(timeout=5000)
+        assert preview.wait_for(r"rebuilt in \d+ ms", after=lines_before)
+    finally:
+        context.close()
+
+
+def test_toggles_width_scheme_and_text(browser, preview):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(preview.url)
+        frame = page.frame_locator("#email")
+        frame.locator("h1").wait_for()
+        band = frame.locator(".dw-band").first
+        assert band.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
+        assert page.locator("#email").evaluate("f => f.getBoundingClientRect().width") >= 600
+
+        page.keyboard.press("p")  # phone width, by keyboard
+        assert page.locator("#email").evaluate("f => f.getBoundingClientRect().width") == 375
+        assert frame.locator("body").evaluate("b => b.ownerDocument.defaultView.innerWidth") == 375
+
+        page.click("#dark")
+        assert band.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(29, 29, 31)"
+        assert frame.locator("h1").evaluate("e => getComputedStyle(e).color") == "rgb(236, 235, 232)"
+
+        # The choices survive a reload of the page.
+        page.reload()
+        frame.locator("h1").wait_for()
+        page.wait_for_function("document.getElementById('dark').getAttribute('aria-pressed') === 'true'")
+        page.wait_for_function(
+            "getComputedStyle(document.getElementById('email').contentDocument.querySelector('.dw-band'))"
+            ".backgroundColor === 'rgb(29, 29, 31)'"
+        )
+        assert page.locator("#email").evaluate("f => f.getBoundingClientRect().width") == 375
+
+        page.keyboard.press("t")
+        text = page.frame_locator("#text").locator("body")
+        assert "In other diplomatic news related to the war in Ukraine:" in text.inner_text()
+        assert page.locator("#email").is_hidden()
+        size = page.locator("#size").inner_text()
+        assert re.match(r"[\d,]+ bytes, \d+% of Gmail's clipping limit", size)
+    finally:
+        context.close()
+
+
+def test_ctrl_c_stops_cleanly(issue: Path):
+    running = PreviewProcess(issue)
+    assert running.get("/state")[0] == 200
+    assert running.stop() == 0
+    output = "\n".join(running.lines)
+    assert "Traceback" not in output
+    assert output.rstrip().endswith("preview stopped")
+    assert re.search(r"first build: rebuilt in \d+ ms", output)
+
+
+def test_other_hosts_need_the_flag_and_get_a_warning(issue: Path):
+    running = PreviewProcess(issue, "--host", "0.0.0.0")
+    try:
+        assert any("warning: listening on 0.0.0.0" in line for line in running.lines)
+        assert running.get("/state")[0] == 200
+    finally:
+        running.stop()
+
+
+def test_missing_issue_is_a_clear_error(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "composer", "preview", str(tmp_path / "nope.yaml"), "--no-open"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{tmp_path / 'nope.yaml'}:1:1: file not found; check the path and the file name"
