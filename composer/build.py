@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
 from composer import budget
 from composer.loader import HOUSE_FILE, load_edition
+from composer.message import build_message, message_bytes
 from composer.model import Edition
 from composer.output import prepare_folder, write_all
 from composer.problems import ComposerError, Problem
@@ -20,11 +22,17 @@ class Built:
     html: str
     text: str
 
-    def files(self, folder: Path) -> dict[Path, bytes]:
-        return {
+    def files(self, folder: Path, *, eml: bool = False) -> dict[Path, bytes]:
+        files = {
             folder / f"{self.edition.slug}.html": self.html.encode("utf-8"),
             folder / f"{self.edition.slug}.txt": self.text.encode("utf-8"),
         }
+        if eml:
+            files[folder / f"{self.edition.slug}.eml"] = message_bytes(self.message())
+        return files
+
+    def message(self, to: list[str] | None = None, *, test: bool = False) -> EmailMessage:
+        return build_message(self.edition, self.html, self.text, to=to, test=test)
 
 
 @dataclass
@@ -51,7 +59,16 @@ def render(path: Path) -> Built:
     return Built(edition, render_html(edition), render_text(edition))
 
 
-def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False) -> BuildReport:
+def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Built, list[Problem]]:
+    """Render an issue and check it against Gmail's clipping budget: (built, warnings)."""
+    result = render(path)
+    errors, warnings = budget.check(result.edition, result.html, allow_clipping=allow_clipping)
+    if errors:
+        raise ComposerError(errors)
+    return result, warnings
+
+
+def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False, eml: bool = False) -> BuildReport:
     """Render every issue, then write them all; on any problem, write nothing."""
     issues = issue_files(paths)
     if not issues:
@@ -61,12 +78,10 @@ def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False) -> B
     built: list[Built] = []
     for path in issues:
         try:
-            result = render(path)
+            result, warnings = render_checked(path, allow_clipping=allow_clipping)
         except ComposerError as error:
             problems += error.problems
             continue
-        errors, warnings = budget.check(result.edition, result.html, allow_clipping=allow_clipping)
-        problems += errors
         report.warnings += warnings
         built.append(result)
     if problems:
@@ -74,7 +89,7 @@ def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False) -> B
     prepare_folder(folder)
     files: dict[Path, bytes] = {}
     for result in built:
-        files.update(result.files(folder))
+        files.update(result.files(folder, eml=eml))
     write_all(files)
     report.written = {path: len(data) for path, data in files.items()}
     return report

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from composer import __version__
-from composer.problems import ComposerError
+from composer.problems import ComposerError, DeliveryError
 
 app = typer.Typer(
     help="Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text.",
@@ -18,12 +18,30 @@ app = typer.Typer(
 )
 
 EXIT_PROBLEMS = 2
+EXIT_NOT_DELIVERED = 1
 
 
 def report(error: ComposerError) -> None:
     for problem in error.problems:
         typer.echo(str(problem), err=True)
     raise typer.Exit(EXIT_PROBLEMS)
+
+
+def fail(error: DeliveryError) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(EXIT_NOT_DELIVERED)
+
+
+def _render_for_sending(issue: Path):
+    from composer.build import render_checked
+
+    try:
+        built, warnings = render_checked(issue)
+    except ComposerError as error:
+        report(error)
+    for warning in warnings:
+        typer.echo(str(warning), err=True)
+    return built
 
 
 def _show_version(value: bool) -> None:
@@ -49,18 +67,107 @@ def build(
     allow_clipping: Annotated[
         bool, typer.Option("--allow-clipping", help="Build even when Gmail would clip the HTML (over about 102 KB).")
     ] = False,
+    eml: Annotated[bool, typer.Option("--eml", help="Also write <slug>.eml, the complete MIME message.")] = False,
 ) -> None:
     """Build each issue into <slug>.html and <slug>.txt in the output folder."""
     from composer.build import build as build_issues
 
     try:
-        result = build_issues(issues, output, allow_clipping=allow_clipping)
+        result = build_issues(issues, output, allow_clipping=allow_clipping, eml=eml)
     except ComposerError as error:
         report(error)
     for warning in result.warnings:
         typer.echo(str(warning), err=True)
     for path, size in result.written.items():
         typer.echo(f"wrote {path}  ({size:,} bytes)")
+
+
+@app.command()
+def send(
+    issue: Annotated[Path, typer.Argument(help="The issue file to send.", show_default=False)],
+    to: Annotated[list[str], typer.Option("--to", help="A reviewer's address; repeat for more.", show_default=False)],
+    provider: Annotated[
+        Optional[str], typer.Option("--provider", help="smtp, postmark, sendgrid, mailgun, ses or outbox; default from house.yaml.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent, and send nothing.")] = False,
+) -> None:
+    """Send a test copy of ISSUE, subject "[TEST] …", to a few reviewers."""
+    from composer.delivery import Outgoing, check_recipients, provider_for
+
+    try:
+        recipients = check_recipients(to)
+    except ComposerError as error:
+        report(error)
+    built = _render_for_sending(issue)
+    mail = Outgoing(built.message(recipients, test=True), recipients, built.html, built.text, built.edition.slug)
+    try:
+        chosen = provider_for(built.edition.house, issue.parent, provider)
+    except DeliveryError as error:
+        fail(error)
+    if dry_run:
+        for name in ("From", "Reply-To", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"):
+            if mail.header(name):
+                typer.echo(f"{name}: {mail.header(name)}")
+        typer.echo(f"parts: text/plain {len(built.text.encode()):,} bytes, text/html {len(built.html.encode()):,} bytes")
+        typer.echo(f"dry run: nothing sent; would send through {chosen.name}")
+        return
+    try:
+        receipt = chosen.send(mail)
+    except DeliveryError as error:
+        fail(error)
+    typer.echo(f'sent "{mail.subject}" to {", ".join(recipients)} through {chosen.name} ({receipt})')
+
+
+@app.command()
+def publish(
+    issue: Annotated[Path, typer.Argument(help="The issue file to publish.", show_default=False)],
+    platform: Annotated[
+        Optional[str], typer.Option("--platform", help="mailchimp or buttondown; default from house.yaml.")
+    ] = None,
+    send_now: Annotated[bool, typer.Option("--send", help="After saving the draft, send it to the list (asks first).")] = False,
+    at: Annotated[
+        Optional[str], typer.Option("--at", help="With --send: schedule for this time instead, e.g. 2024-01-12T09:00+00:00.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
+) -> None:
+    """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it."""
+    import sys
+    from datetime import datetime
+
+    from composer.platforms import platform_for, remember, remembered
+
+    when = None
+    if at:
+        if not send_now:
+            fail(DeliveryError("--at schedules a send, so it needs --send too"))
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            fail(DeliveryError(f"--at {at!r} is not a date and time; write it as 2024-01-12T09:00+00:00"))
+        if when.tzinfo is None:
+            when = when.astimezone()  # a time without a zone is the editor's local time
+    built = _render_for_sending(issue)
+    edition = built.edition
+    try:
+        chosen = platform_for(edition, platform)
+        draft = chosen.save(edition, built.html, built.text, remembered(issue, chosen.name))
+        remember(issue, chosen.name, draft)
+        typer.echo(f"{chosen.name}: draft {draft.id} saved; review it at {draft.url}")
+        if not send_now:
+            return
+        audience = chosen.audience(edition)
+        action = f"schedule for {when.isoformat()}" if when else "send now"
+        if not yes:
+            if not sys.stdin.isatty():
+                fail(DeliveryError("publish --send asks for confirmation at a terminal; pass --yes to skip it"))
+            typer.echo(f'About to {action}: "{edition.subject}" to {audience}.')
+            if typer.prompt('Type "send" to go ahead').strip().lower() != "send":
+                typer.echo("not sent; the draft is saved")
+                raise typer.Exit(EXIT_NOT_DELIVERED)
+        outcome = chosen.send(draft, when)
+    except DeliveryError as error:
+        fail(error)
+    typer.echo(f'{chosen.name}: "{edition.subject}" {outcome} to {audience}')
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -260,6 +260,76 @@ _SUBSCRIBE = (
 )
 
 
+def _check_address(value: str) -> str:
+    """An e-mail address, by syntax only: composer never looks the domain up."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise PydanticCustomError(
+            "address", "{message}", {"message": f"'{value}' is not an e-mail address ({error})", "findings": []}
+        ) from None
+
+
+EmailAddress = Annotated[Text, AfterValidator(_check_address)]
+
+
+class Sender(Model):
+    name: Inline = "Diplomacy Watch"
+    address: EmailAddress = "newsletter@responsiblestatecraft.org"
+    reply_to: EmailAddress | None = None
+    # Offered beside the https link in List-Unsubscribe, for clients that prefer mail.
+    unsubscribe_mailto: EmailAddress | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1]
+
+
+class SmtpSettings(Model):
+    host: Text = "localhost"
+    port: int | None = Field(default=None, gt=0, lt=65536)
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    ca_file: Text | None = None  # extra certificate authority to trust, relative to house.yaml
+
+    @property
+    def default_port(self) -> int:
+        return self.port or {"tls": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class PostmarkSettings(Model):
+    message_stream: Text = "broadcast"
+
+
+class MailgunSettings(Model):
+    domain: Text | None = None  # defaults to the sender address's domain
+    region: Literal["us", "eu"] = "us"
+
+
+class SesSettings(Model):
+    region: Text = "us-east-1"
+    configuration_set: Text | None = None
+
+
+class Delivery(Model):
+    provider: Literal["outbox", "smtp", "postmark", "sendgrid", "mailgun", "ses"] = "outbox"
+    outbox: Text = "outbox"  # folder for `outbox`, relative to house.yaml
+    smtp: SmtpSettings = SmtpSettings()
+    postmark: PostmarkSettings = PostmarkSettings()
+    mailgun: MailgunSettings = MailgunSettings()
+    ses: SesSettings = SesSettings()
+
+
+class MailchimpSettings(Model):
+    list_id: Text
+
+
+class PlatformSettings(Model):
+    provider: Literal["mailchimp", "buttondown"] | None = None
+    mailchimp: MailchimpSettings | None = None
+
+
 class House(Model):
     newsletter: Inline = "Diplomacy Watch"
     publication: Inline = "Responsible Statecraft"
@@ -281,6 +351,9 @@ class House(Model):
     colors: Colors = Colors()
     fonts: Fonts = Fonts()
     templates: Text | None = None
+    sender: Sender = Sender()
+    delivery: Delivery = Delivery()
+    platform: PlatformSettings = PlatformSettings()
 
 
 # ---------------------------------------------------------------------------

@@ -27,3 +27,7 @@ class ComposerError(Exception):
     @classmethod
     def at(cls, path: Path | str, message: str, line: int = 1, col: int = 1) -> ComposerError:
         return cls([Problem(str(path), line, col, message)])
+
+
+class DeliveryError(Exception):
+    """A send or publish that did not happen, told in one line. Never carries a secret."""
