@@ -120,6 +120,17 @@ class Smtp:
         # Verifying: smtplib's default for starttls() would not check the certificate at all.
         return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
 
+    def _login(self, client: smtplib.SMTP) -> None:
+        """AUTH with one mechanism. smtplib's login() would retry a refused password
+        with every other mechanism, and some servers never answer the retry."""
+        client.ehlo_or_helo_if_needed()
+        offered = client.esmtp_features.get("auth", "").upper().split()
+        mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
+        if mechanism is None:
+            raise smtplib.SMTPNotSupportedError("AUTH PLAIN or LOGIN")
+        client.user, client.password = self.username, self.password or ""
+        client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+
     def send(self, mail: Outgoing) -> str:
         where = f"{self.host}:{self.port}"
         try:
@@ -131,7 +142,7 @@ class Smtp:
                 if self.security == "starttls":
                     client.starttls(context=self._context())
                 if self.username:
-                    client.login(self.username, self.password or "")
+                    self._login(client)
                 refused = client.send_message(mail.message, to_addrs=mail.recipients)
         except ssl.SSLCertVerificationError as error:
             raise DeliveryError(f"smtp: the certificate of {where} is not trusted ({error.verify_message})") from None

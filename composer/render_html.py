@@ -76,7 +76,7 @@ def inline_css(html: str, css: str) -> str:
     )
     # premailer cannot see into MSO conditional comments, so undo the mark there too.
     html = inliner.transform(pretty_print=False).replace(_KEEP_IN_HEAD, _HEAD_STYLE)
-    return DOCTYPE + "\n" + html
+    return DOCTYPE + "\n" + html + "\n"
 
 
 def render_html(edition: Edition) -> str:

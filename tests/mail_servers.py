@@ -1,0 +1,70 @@
+"""Real SMTP servers for the tests: aiosmtpd, with a certificate from a test CA."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+USER, PASSWORD = "editor", "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+
+@dataclass
+class Inbox:
+    handled: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.handled.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data == LoginPassword(USER.encode(), PASSWORD.encode())
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+
+class CertificateAuthority:
+    def __init__(self, folder: Path):
+        self.ca = trustme.CA()
+        self.cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = folder / "test-ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_file))
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.cert.configure_cert(context)
+        return context
+
+
+def start(kind: str, ca: CertificateAuthority | None) -> tuple[Controller, Inbox, int]:
+    """kind: "starttls" (STARTTLS required, then AUTH), "tls" (implicit TLS, AUTH) or "plain"."""
+    inbox = Inbox()
+    port = free_port()
+    options: dict = {}
+    if kind == "starttls":
+        options = dict(tls_context=ca.server_context(), require_starttls=True,
+                       authenticator=authenticate, auth_require_tls=True)
+    elif kind == "tls":
+        # The whole connection is TLS; aiosmtpd only tracks STARTTLS, so it must not insist on it.
+        options = dict(ssl_context=ca.server_context(), authenticator=authenticate, auth_require_tls=False)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    return controller, inbox, port

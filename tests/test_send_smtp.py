@@ -1,0 +1,235 @@
+"""`composer send` through real SMTP servers (aiosmtpd), and the message they receive."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+from email.header import decode_header, make_header
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, FIXTURES, run_cli
+from mail_servers import PASSWORD, USER, CertificateAuthority, free_port, start
+
+ISSUE = "2023-03-17.yaml"
+REVIEWERS = ["ed@example.org", "desk@example.org"]
+
+
+def make_issue(folder: Path, delivery: str = "", sender: str = "") -> Path:
+    shutil.copy(EXAMPLES / ISSUE, folder / ISSUE)
+    house = (EXAMPLES / "house.yaml").read_text()
+    (folder / "house.yaml").write_text(house + sender + delivery)
+    return folder / ISSUE
+
+
+def built_files(issue: Path) -> tuple[str, str]:
+    out = issue.parent / "build"
+    assert run_cli("build", issue, "-o", out).exit_code == 0
+    return (out / "2023-03-17.html").read_text(), (out / "2023-03-17.txt").read_text()
+
+
+def smtp_delivery(port: int, security: str, ca_file: str | None = "test-ca.pem", host: str = "127.0.0.1") -> str:
+    lines = f"delivery:\n  provider: smtp\n  smtp:\n    host: {host}\n    port: {port}\n    security: {security}\n"
+    return lines + (f"    ca_file: {ca_file}\n" if ca_file else "")
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> CertificateAuthority:
+    return CertificateAuthority(tmp_path)
+
+
+@pytest.fixture
+def login(monkeypatch):
+    monkeypatch.setenv("COMPOSER_SMTP_USERNAME", USER)
+    monkeypatch.setenv("COMPOSER_SMTP_PASSWORD", PASSWORD)
+
+
+def decoded(part) -> str:
+    return part.get_content().replace("\r\n", "\n")
+
+
+def check_received(received, issue: Path) -> email.message.EmailMessage:
+    """The message as the server got it: structure, headers, and parts equal to the built files."""
+    html, text = built_files(issue)
+    assert received.rcpt_tos == REVIEWERS
+    assert received.mail_from == "newsletter@responsiblestatecraft.org"
+    raw = received.content
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    raw.decode("ascii")  # quoted-printable and encoded words keep it 7-bit
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+
+    assert message.get_content_type() == "multipart/alternative"
+    plain, rich = message.get_payload()
+    assert plain.get_content_type() == "text/plain" and rich.get_content_type() == "text/html"
+    for part in (plain, rich):
+        assert part.get_content_charset() == "utf-8"
+        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+        assert part["MIME-Version"] is None
+    # MIME text travels with CRLF line ends; decoded, the parts are the built files.
+    assert decoded(plain) == text
+    assert decoded(rich) == html
+
+    assert message["Subject"] == "[TEST] Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch"
+    assert message["To"] == ", ".join(REVIEWERS)
+    assert re.fullmatch(r"<[^@>]+@responsiblestatecraft\.org>", message["Message-ID"])
+    assert message["Date"].datetime is not None
+    assert message["List-Unsubscribe"] == "<https://responsiblestatecraft.org/newsletter/unsubscribe/>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    for name in ("From", "Sender", "Reply-To"):
+        assert message[name].addresses[0].addr_spec == "newsletter@responsiblestatecraft.org"
+    return message
+
+
+def test_starttls_with_auth(tmp_path: Path, ca: CertificateAuthority, login):
+    server, inbox, port = start("starttls", ca)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
+        result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.startswith('sent "[TEST] Diplomacy Watch: Xi’s Moscow trip')
+        assert "through smtp" in result.stdout
+        [received] = inbox.handled
+        check_received(received, issue)
+    finally:
+        server.stop()
+
+
+def test_implicit_tls_with_auth(tmp_path: Path, ca: CertificateAuthority, login):
+    server, inbox, port = start("tls", ca)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "tls"))
+        result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
+        assert result.exit_code == 0, result.stderr
+        check_received(inbox.handled[0], issue)
+    finally:
+        server.stop()
+
+
+def test_non_ascii_sender_name_and_subject_are_encoded(tmp_path: Path, ca: CertificateAuthority, login):
+    server, inbox, port = start("starttls", ca)
+    try:
+        sender = "sender:\n  name: Diplomacy Watch – Редакция\n  address: newsletter@responsiblestatecraft.org\n"
+        issue = make_issue(tmp_path, smtp_delivery(port, "starttls"), sender)
+        assert run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1]).exit_code == 0
+        raw = inbox.handled[0].content
+        from_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"From: "))
+        assert b"=?utf-8?" in from_line.lower()
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert message["From"].addresses[0].display_name == "Diplomacy Watch – Редакция"
+        subject = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject: "))
+        assert str(make_header(decode_header(subject[9:].decode()))).startswith("[TEST] Diplomacy Watch: Xi’s")
+    finally:
+        server.stop()
+
+
+def test_untrusted_certificate_fails(tmp_path: Path, ca: CertificateAuthority, login):
+    server, inbox, port = start("starttls", ca)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "starttls", ca_file=None))
+        result = run_cli("send", issue, "--to", REVIEWERS[0])
+        assert result.exit_code == 1
+        assert result.stderr.strip() == (
+            f"error: smtp: the certificate of 127.0.0.1:{port} is not trusted (unable to get local issuer certificate)"
+        )
+        assert not inbox.handled
+    finally:
+        server.stop()
+
+
+def test_wrong_password_fails(tmp_path: Path, ca: CertificateAuthority, monkeypatch):
+    monkeypatch.setenv("COMPOSER_SMTP_USERNAME", USER)
+    monkeypatch.setenv("COMPOSER_SMTP_PASSWORD", "wrong")
+    server, inbox, port = start("starttls", ca)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
+        result = run_cli("send", issue, "--to", REVIEWERS[0])
+        assert result.exit_code == 1
+        assert result.stderr.strip() == f"error: smtp: 127.0.0.1:{port} refused the user name or password (535)"
+        assert "wrong" not in result.stdout + result.stderr
+        assert not inbox.handled and "sent" not in result.stdout
+    finally:
+        server.stop()
+
+
+def test_connection_refused(tmp_path: Path):
+    port = free_port()
+    issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
+    result = run_cli("send", issue, "--to", REVIEWERS[0])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: smtp: cannot deliver through 127.0.0.1:{port} (Connection refused)"
+    assert result.stdout == ""
+
+
+def test_plain_smtp_only_to_localhost(tmp_path: Path):
+    server, inbox, port = start("plain", None)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
+        result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
+        assert result.exit_code == 0, result.stderr
+        check_received(inbox.handled[0], issue)
+
+        (tmp_path / "house.yaml").write_text((tmp_path / "house.yaml").read_text().replace("host: 127.0.0.1", "host: mail.example.org"))
+        result = run_cli("send", issue, "--to", REVIEWERS[0])
+        assert result.exit_code == 1
+        assert "refusing to send without encryption to mail.example.org" in result.stderr
+        assert len(inbox.handled) == 1
+    finally:
+        server.stop()
+
+
+def test_bad_recipients_are_rejected_before_anything_is_sent(tmp_path: Path):
+    server, inbox, port = start("plain", None)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
+        result = run_cli("send", issue, "--to", "ed@example.org", "--to", "desk@", "--to", "not an address")
+        assert result.exit_code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 2
+        assert lines[0].startswith("--to:1:1: 'desk@' is not an e-mail address")
+        assert lines[1].startswith("--to:1:1: 'not an address' is not an e-mail address")
+        assert not inbox.handled
+    finally:
+        server.stop()
+
+
+def test_dry_run_sends_nothing(tmp_path: Path):
+    server, inbox, port = start("plain", None)
+    try:
+        issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
+        result = run_cli("send", issue, "--to", "ed@example.org", "--dry-run")
+        assert result.exit_code == 0
+        assert "Subject: [TEST] Diplomacy Watch: Xi’s Moscow trip" in result.stdout
+        assert "To: ed@example.org" in result.stdout
+        assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in result.stdout
+        assert result.stdout.strip().endswith("dry run: nothing sent; would send through smtp")
+        assert not inbox.handled
+    finally:
+        server.stop()
+
+
+def test_without_a_provider_the_message_goes_to_the_outbox(tmp_path: Path):
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    result = run_cli("send", tmp_path / "2024-01-12.yaml", "--to", "ed@example.org")
+    assert result.exit_code == 0
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    assert eml.name.endswith("-2024-01-12.eml")
+    assert f"through outbox ({eml})" in result.stdout
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "[TEST] Diplomacy Watch: Talks about talks resume in Istanbul"
+    assert message["To"] == "ed@example.org"
+
+
+def test_build_eml_writes_the_message_beside_the_files(tmp_path: Path):
+    issue = make_issue(tmp_path)
+    out = tmp_path / "out"
+    result = run_cli("build", issue, "-o", out, "--eml")
+    assert result.exit_code == 0
+    assert f"wrote {out / '2023-03-17.eml'}" in result.stdout
+    message = email.message_from_bytes((out / "2023-03-17.eml").read_bytes(), policy=email.policy.default)
+    plain, rich = message.get_payload()
+    assert decoded(plain) == (out / "2023-03-17.txt").read_text()
+    assert decoded(rich) == (out / "2023-03-17.html").read_text()
+    assert message["Subject"] == "Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch"
