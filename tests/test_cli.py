@@ -18,13 +18,15 @@ def test_version():
     assert result.exit_code == 0 and result.stdout.strip() == f"composer {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["build"]])
-def test_help(command):
+@pytest.mark.parametrize(
+    "command, option",
+    [([], "build"), (["build"], "--output"), (["preview"], "--no-open"), (["send"], "--dry-run"), (["publish"], "--yes")],
+)
+def test_help(command, option):
     result = run_cli(*command, "--help")
     assert result.exit_code == 0
     assert "Usage: composer" in result.stdout
-    if command == ["build"]:
-        assert "--output" in result.stdout
+    assert option in result.stdout
 
 
 def test_build_reports_each_file_with_its_size(issue_dir: Path):
