@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from composer.build import render
 from composer.loader import load_edition
-from conftest import soup
+from conftest import FIXTURES, soup
 
 
 def write_house(folder: Path, text: str) -> None:
@@ -101,7 +102,8 @@ def test_the_readme_example_issue_builds(tmp_path: Path):
     from conftest import ROOT
 
     readme = (ROOT / "README.md").read_text()
-    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+    [example] = [block for block in blocks if block.startswith("date:")]
     issue = tmp_path / "readme.yaml"
     issue.write_text(example)
     built = render(issue)
@@ -110,3 +112,15 @@ def test_the_readme_example_issue_builds(tmp_path: Path):
     assert doc.h1.get_text() == "Diplomacy Watch: Kyiv and Moscow trade “peace plans” — again"
     assert len(doc.select(".dw-teaser")) == 1
     assert doc.select_one(".dw-appeal").get_text().strip().startswith("Dear RS readers: this week")
+
+
+def test_the_readme_house_example_validates(tmp_path: Path):
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+    [house] = [block for block in blocks if block.startswith("sender:")]
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    write_house(tmp_path, house)
+    edition = load_edition(tmp_path / "2024-01-12.yaml")
+    assert edition.house.delivery.provider == "smtp" and edition.house.platform.mailchimp.list_id == "a1b2c3d4e5"
