@@ -330,6 +330,12 @@ class PlatformSettings(Model):
     mailchimp: MailchimpSettings | None = None
 
 
+class Tracking(Model):
+    enabled: bool = False
+    source: Text = "diplomacy-watch"
+    medium: Text = "email"
+
+
 class House(Model):
     newsletter: Inline = "Diplomacy Watch"
     publication: Inline = "Responsible Statecraft"
@@ -354,6 +360,7 @@ class House(Model):
     sender: Sender = Sender()
     delivery: Delivery = Delivery()
     platform: PlatformSettings = PlatformSettings()
+    tracking: Tracking = Tracking()
 
 
 # ---------------------------------------------------------------------------
@@ -407,6 +414,28 @@ class Edition:
         if self.issue.state_department_line == "prior-to-publication":
             return lines.prior_to_publication
         return lines.standard
+
+    @property
+    def campaign(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.house.newsletter.lower()).strip("-") + "-" + self.issue.date.isoformat()
+
+    def linker(self, content: str):
+        """How links in the part named `content` are written: with utm_ tags when the house tracks."""
+        tracking = self.house.tracking
+        if not tracking.enabled:
+            return None
+        from composer.tracking import tag
+
+        def link(url: str) -> str:
+            if url == self.house.unsubscribe_url:
+                return url
+            return tag(url, source=tracking.source, medium=tracking.medium, campaign=self.campaign, content=content)
+
+        return link
+
+    def link(self, url: str, content: str) -> str:
+        linker = self.linker(content)
+        return linker(url) if linker else url
 
     @property
     def appeal(self) -> str:

@@ -58,6 +58,7 @@ class TextWriter:
     def __init__(self) -> None:
         self.links = LinkNumbers()
         self.blocks: list[str] = []
+        self.rewrite = None  # how the current part writes its links (tracking)
 
     # -- inline ---------------------------------------------------------------
     def inline(self, children: list[Token] | tuple[Token, ...]) -> str:
@@ -73,14 +74,17 @@ class TextWriter:
             elif token.type == "link_open":
                 href = token.attrs["href"]
             elif token.type == "link_close" and href:
-                out.append(f" [{self.links.number(str(href))}]")
+                url = self.rewrite(str(href)) if self.rewrite else str(href)
+                out.append(f" [{self.links.number(url)}]")
                 href = None
         return "".join(out)
 
     # -- blocks ---------------------------------------------------------------
-    def markdown(self, source: str, first: str = "", rest: str | None = None) -> None:
+    def markdown(self, source: str, first: str = "", rest: str | None = None, *, rewrite=None) -> None:
         """Add the paragraphs, quotes and lists of a Markdown text as blocks."""
+        self.rewrite = rewrite
         self.blocks += self._blocks(list(markdown.parse(source)), first, first if rest is None else rest)
+        self.rewrite = None
 
     def _blocks(self, tokens: list[Token], first: str, rest: str) -> list[str]:
         blocks: list[str] = []
@@ -156,30 +160,33 @@ def render_text(edition: Edition) -> str:
         out.line(f"[Image: {plain(issue.image.alt)}]")
         if issue.image.credit:
             out.line(f"Top image credit: {out.inline(markdown.parse_inline(issue.image.credit))}")
-    out.markdown(issue.lead)
+    out.markdown(issue.lead, rewrite=edition.linker("lead"))
     out.end_section()
 
     out.line(plain(house.lead_ins.other_news))
-    for item in issue.items:
-        out.markdown(item, first="— ", rest="  ")
+    for number, item in enumerate(issue.items, start=1):
+        out.markdown(item, first="— ", rest="  ", rewrite=edition.linker(f"item-{number}"))
     out.end_section()
 
     out.line(plain(house.lead_ins.state_department))
-    out.markdown(edition.state_department_text)
+    out.markdown(edition.state_department_text, rewrite=edition.linker("state-department"))
     out.end_section()
 
     out.blocks.append(RULE)
-    out.markdown(edition.appeal)
-    out.markdown(edition.subscribe)
+    out.markdown(edition.appeal, rewrite=edition.linker("appeal"))
+    if house.donate:
+        out.line(f"{plain(house.donate.label)}: {edition.link(house.donate.url, 'donate')}")
+    out.markdown(edition.subscribe, rewrite=edition.linker("subscribe"))
     out.end_section()
 
     if issue.teasers:
         out.blocks.append(RULE)
         out.line(plain(house.lead_ins.teasers))
-        for teaser in issue.teasers:
+        for number, teaser in enumerate(issue.teasers, start=1):
+            content = f"teaser-{number}"
             out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
-            out.markdown(teaser.summary)
-            out.line(f"Read it: {teaser.url}")
+            out.markdown(teaser.summary, rewrite=edition.linker(content))
+            out.line(f"Read it: {edition.link(teaser.url, content)}")
         out.end_section()
 
     out.blocks.append(RULE)

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from composer import markdown
@@ -39,6 +39,28 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return FileSystemBytecodeCache(str(folder))
 
 
+# `content` names where a link sits (lead, item-2, teaser-1 …) for link tracking.
+@pass_context
+def _markdown(context, source: str, content: str | None = None) -> Markup:
+    return Markup(markdown.to_html(source, _linker(context, content)))
+
+
+@pass_context
+def _paragraph(context, source: str, content: str | None = None) -> Markup:
+    return Markup(markdown.paragraph_to_html(source, _linker(context, content)))
+
+
+@pass_context
+def _track(context, url: str, content: str) -> str:
+    edition = context.get("edition")
+    return edition.link(url, content) if edition is not None else url
+
+
+def _linker(context, content: str | None):
+    edition = context.get("edition")
+    return edition.linker(content) if edition is not None and content else None
+
+
 @lru_cache(maxsize=8)
 def environment(theme_dir: Path | None = None) -> Environment:
     search = [theme_dir] if theme_dir else []
@@ -51,8 +73,9 @@ def environment(theme_dir: Path | None = None) -> Environment:
         auto_reload=True,  # the preview re-renders after a template is saved
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters["markdown"] = lambda source: Markup(markdown.to_html(source))
-    env.filters["paragraph"] = lambda source: Markup(markdown.paragraph_to_html(source))
+    env.filters["markdown"] = _markdown
+    env.filters["paragraph"] = _paragraph
+    env.filters["track"] = _track
     env.filters["inline"] = lambda source: Markup(markdown.inline_to_html(source))
     env.filters["plain"] = markdown.inline_to_text
     return env
