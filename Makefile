@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean system-packages
 
 $(BIN)/composer: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ $(BIN)/composer: pyproject.toml
 demo: $(BIN)/composer
 	$(BIN)/composer build examples/ -o build/
 
-test: $(BIN)/composer
+# chromium, spamassassin and npm, for the browser, spam and compatibility tests.
+system-packages:
+	@bash .ci/system-packages
+
+test: $(BIN)/composer system-packages
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/composer

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from composer.model import Edition
-from composer.problems import Problem
-
 KB = 1024
 CLIP_BYTES = 102 * KB
 WARN_BYTES = 90 * KB
@@ -51,26 +48,3 @@ def measure(html: str) -> SizeReport:
         parts[name] = sum(len(lxml_html.tostring(el, encoding="utf-8")) for el in elements)
     return SizeReport(len(html.encode("utf-8")), parts)
 
-
-def check(edition: Edition, html: str, *, allow_clipping: bool = False) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) about the size of this edition's HTML."""
-    total = len(html.encode("utf-8"))
-    if total <= WARN_BYTES:
-        return [], []
-    report = measure(html)
-    biggest = report.largest(1)[0][0]
-    line, col = edition.position(PARTS[biggest][1], key=True)
-    where = (edition.source_name, line, col)
-    if total > CLIP_BYTES and not allow_clipping:
-        message = (
-            f"the HTML is {total:,} bytes, over Gmail's clipping limit of about 102 KB ({CLIP_BYTES:,} bytes), "
-            f"so readers would not see the end of it; the largest parts are {report.describe_largest()}; "
-            "shorten them, or pass --allow-clipping to build it anyway"
-        )
-        return [Problem(*where, message)], []
-    state = "over" if total > CLIP_BYTES else "close to"
-    message = (
-        f"warning: the HTML is {total:,} bytes, {state} Gmail's clipping limit of about 102 KB "
-        f"({CLIP_BYTES:,} bytes); the largest parts are {report.describe_largest()}"
-    )
-    return [], [Problem(*where, message)]

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from composer import budget
+from composer.checks import Finding, check_built
+from composer.codes import ERROR
 from composer.loader import HOUSE_FILE, load_edition
 from composer.message import build_message, message_bytes
 from composer.model import Edition
@@ -38,7 +39,7 @@ class Built:
 @dataclass
 class BuildReport:
     written: dict[Path, int] = field(default_factory=dict)  # path -> size in bytes
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
 
 def issue_files(paths: list[Path]) -> list[Path]:
@@ -59,13 +60,14 @@ def render(path: Path) -> Built:
     return Built(edition, render_html(edition), render_text(edition))
 
 
-def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Built, list[Problem]]:
-    """Render an issue and check it against Gmail's clipping budget: (built, warnings)."""
+def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Built, list[Finding]]:
+    """Render an issue and run `composer check` on it: (built, warnings). Errors stop here."""
     result = render(path)
-    errors, warnings = budget.check(result.edition, result.html, allow_clipping=allow_clipping)
+    findings = check_built(result, allow_clipping=allow_clipping)
+    errors = [f.as_problem() for f in findings if f.severity == ERROR]
     if errors:
         raise ComposerError(errors)
-    return result, warnings
+    return result, findings
 
 
 def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False, eml: bool = False) -> BuildReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -168,6 +169,47 @@ def publish(
     except DeliveryError as error:
         fail(error)
     typer.echo(f'{chosen.name}: "{edition.subject}" {outcome} to {audience}')
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def check(
+    issues: Annotated[list[Path], typer.Argument(help="Issue files, or folders of them.", show_default=False)],
+    output_format: Annotated[Format, typer.Option("--format", help="text, or json for editors and CI.")] = Format.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    spam: Annotated[bool, typer.Option("--spam", help="Also score the message with SpamAssassin (offline).")] = False,
+) -> None:
+    """Check issues before sending: findings as file:line:col: severity code message."""
+    import json
+
+    from composer.build import issue_files
+    from composer.checks import check_report
+
+    try:
+        report = check_report(issue_files(issues), strict=strict, spam=spam)
+    except DeliveryError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    if output_format is Format.json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for entry in report["files"]:
+            for finding in entry["findings"]:
+                fix = f"; {finding['fix']}" if finding["fix"] else ""
+                typer.echo(f"{finding['path']}:{finding['line']}:{finding['column']}: {finding['severity']} "
+                           f"{finding['code']} {finding['message']}{fix}")
+            if "spam" in entry:
+                rules = ", ".join(f"{r['name']} ({r['score']:+.1f})" for r in entry["spam"]["rules"]) or "none"
+                typer.echo(f"{entry['path']}: SpamAssassin score {entry['spam']['score']:.1f} "
+                           f"(spam at {entry['spam']['required']:.1f}); rules: {rules}")
+        summary = report["summary"]
+        typer.echo(f"{summary['errors']} error(s), {summary['warnings']} warning(s)", err=True)
+    if report["summary"]["failed"]:
+        raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

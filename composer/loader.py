@@ -149,7 +149,10 @@ def problems_from(source: Source, model: type[BaseModel], exc: ValidationError) 
         elif error["type"] == "missing":
             problems.append(source.problem(loc[:-1], message))
         else:
-            problems.append(source.problem(loc, message, key=error["type"] == "extra_forbidden"))
+            problem = source.problem(loc, message, key=error["type"] == "extra_forbidden")
+            if error["type"] == "item_link":
+                problem = Problem(problem.path, problem.line, problem.col, problem.message, code="DW101")
+            problems.append(problem)
     return problems
 
 
@@ -173,7 +176,7 @@ def _validate(source: Source, model: type[BaseModel], what: str):
 
 
 def load_house(folder: Path) -> tuple[House, Path | None]:
-    """The house config in `folder`, or the built-in house when there is none."""
+    """The house config in `folder`, or the built-in house when there is none: (house, theme folder)."""
     path = folder / HOUSE_FILE
     if not path.exists():
         return House(), None
@@ -210,4 +213,7 @@ def load_edition(path: Path) -> Edition:
         problems += error.problems
     if problems:
         raise ComposerError(problems)
-    return Edition(issue, house, slug=path.stem, theme_dir=theme_dir, source=source)
+    edition = Edition(issue, house, slug=path.stem, theme_dir=theme_dir, source=source)
+    house_path = path.parent / HOUSE_FILE
+    edition.house_path = house_path if house_path.exists() else None
+    return edition

@@ -98,6 +98,16 @@ Item = Annotated[Prose, AfterValidator(_check_item)]
 IssueDate = Annotated[date, BeforeValidator(_parse_date)]
 
 
+def _check_code(value: str) -> str:
+    from composer.codes import CODES
+
+    if value not in CODES:
+        raise PydanticCustomError(
+            "code", "{message}", {"message": f"no check has the code '{value}'; see the README's list", "findings": []}
+        )
+    return value
+
+
 class Image(Model):
     url: WebLink
     alt: Inline
@@ -138,6 +148,7 @@ class Issue(Model):
     teasers: list[Teaser] = Field(default=[], max_length=4)
     footer: FooterOverride = FooterOverride()
     slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
+    silence: list[Annotated[str, AfterValidator(_check_code)]] = []  # `composer check` codes to drop
 
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:
@@ -376,6 +387,7 @@ class Edition:
         self.slug = issue.slug or slug
         self.theme_dir = theme_dir
         self.source = source  # the YAML it came from, for pointing at lines after validation
+        self.house_path = None  # the house.yaml it came from, if any
 
     @property
     def source_name(self) -> str:

@@ -12,6 +12,7 @@ class Problem:
     line: int
     col: int
     message: str
+    code: str = ""  # the `composer check` code, for the few problems that have their own
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"

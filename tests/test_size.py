@@ -53,7 +53,7 @@ def test_over_the_limit_fails_and_names_the_largest_parts(tmp_path: Path):
     result = run_cli("build", issue, "-o", out)
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
-    match = re.match(rf"^{re.escape(str(issue))}:6:1: the HTML is ([\d,]+) bytes, over Gmail's clipping limit", line)
+    match = re.match(rf"^{re.escape(str(issue))}:6:1: error DW504 the HTML is ([\d,]+) bytes, over Gmail's clipping limit", line)
     assert match, line
     assert int(match[1].replace(",", "")) > budget.CLIP_BYTES
     assert "the largest parts are lead " in line and "--allow-clipping" in line
@@ -65,7 +65,7 @@ def test_allow_clipping_builds_with_a_warning(tmp_path: Path):
     out = tmp_path / "out"
     result = run_cli("build", issue, "-o", out, "--allow-clipping")
     assert result.exit_code == 0
-    assert "warning: the HTML is" in result.stderr and "over Gmail's clipping limit" in result.stderr
+    assert re.search(r":6:1: warning DW504 the HTML is [\d,]+ bytes, over Gmail's clipping limit", result.stderr)
     assert (out / "2024-01-12.html").stat().st_size > budget.CLIP_BYTES
 
 
@@ -76,7 +76,7 @@ def test_near_the_limit_warns_but_builds(tmp_path: Path):
     out = tmp_path / "out"
     result = run_cli("build", tmp_path / "2024-01-12.yaml", "-o", out)
     assert result.exit_code == 0
-    assert re.search(r":6:1: warning: the HTML is [\d,]+ bytes, close to Gmail's clipping limit", result.stderr)
+    assert re.search(r":6:1: warning DW504 the HTML is [\d,]+ bytes, close to Gmail's clipping limit", result.stderr)
     size = (out / "2024-01-12.html").stat().st_size
     assert f"({size:,} bytes)" in result.stdout
     assert soup((out / "2024-01-12.html").read_text()).find("a", string=re.compile("^Unsubscribe"))

@@ -1,0 +1,41 @@
+"""Every finding `composer check` can report: its stable code, severity and summary.
+
+The README documents each code with a bad and a good example; a test keeps
+the two lists the same.
+"""
+
+from __future__ import annotations
+
+ERROR, WARNING = "error", "warning"
+
+CODES: dict[str, tuple[str, str]] = {
+    "DW001": (ERROR, "the issue file is not valid (YAML or content model)"),
+    "DW101": (ERROR, "an other-news item links no source"),
+    "DW102": (WARNING, "an item's only link is the newsletter's own site"),
+    "DW201": (WARNING, "a weekday in an item does not fall in the 7 days before the issue date"),
+    "DW202": (ERROR, "a date written in the text lies after the issue date"),
+    "DW203": (ERROR, "a weekday and the date beside it do not match"),
+    "DW301": (ERROR, "a link is not a well-formed absolute address"),
+    "DW302": (WARNING, "the same link appears twice in the issue"),
+    "DW303": (ERROR, "a link goes through a URL shortener"),
+    "DW304": (ERROR, "link text such as 'click here' or 'read more'"),
+    "DW305": (WARNING, "a link carries utm_ parameters typed by hand"),
+    "DW401": (ERROR, "an item starts with a dash typed by the editor"),
+    "DW402": (WARNING, "a straight quote is left after typography"),
+    "DW403": (WARNING, "doubled spaces or trailing whitespace"),
+    "DW404": (ERROR, "the headline repeats the newsletter's name"),
+    "DW405": (WARNING, "the dek ends with a period"),
+    "DW406": (WARNING, "a length is outside the house range"),
+    "DW501": (WARNING, "the subject is not 10 to 78 characters long"),
+    "DW502": (WARNING, "the preheader is not 40 to 200 characters long"),
+    "DW503": (WARNING, "the preheader repeats the subject"),
+    "DW504": (WARNING, "the HTML is close to or over Gmail's clipping limit"),
+    "DW505": (WARNING, "an image's alt text says nothing"),
+    "DW506": (WARNING, "the unsubscribe URL or postal address is not set in house.yaml"),
+    "DW601": (ERROR, "link tracking is on but a link is tagged wrongly"),
+    "DW701": (WARNING, "SpamAssassin scores the message 2.0 or more"),
+}
+
+
+def severity(code: str) -> str:
+    return CODES[code][0]

@@ -1,0 +1,210 @@
+"""`composer check`: for every code, a fixture that triggers it where expected and one that passes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from composer.codes import CODES
+from conftest import EXAMPLES, FIXTURES, ROOT, run_cli
+
+CHECK = FIXTURES / "check"
+
+# code -> (line, column) of the finding in tests/fixtures/check/<code>-bad.yaml
+EXPECTED = {
+    "DW001": (2, 7),     # kind: Opinion
+    "DW101": (87, 5),    # the first item, which lost its link
+    "DW102": (87, 5),    # the first item, linking only the newsletter's own site
+    "DW201": (88, 8),    # "next Tuesday"
+    "DW202": (15, 38),   # "March 20" in the lead
+    "DW203": (88, 8),    # "Tuesday, March 15"
+    "DW301": (91, 26),   # https://nytimes/...
+    "DW302": (91, 26),   # the second use of the same link
+    "DW303": (91, 26),   # bit.ly
+    "DW304": (91, 5),    # [click here]
+    "DW305": (91, 26),   # ?utm_source=twitter
+    "DW401": (87, 5),    # "-- On Tuesday"
+    "DW402": (15, 52),   # the ' of '90s
+    "DW403": (2, 16),    # "kind: Reporting  "
+    "DW404": (4, 11),    # headline: Diplomacy Watch on …
+    "DW405": (5, 6),     # dek ending with a period
+    "DW406": (11, 1),    # a one-paragraph lead
+    "DW501": (8, 10),    # an 87-character subject
+    "DW502": (9, 12),    # an 18-character preheader
+    "DW503": (9, 12),    # the preheader repeats the subject
+    "DW505": (8, 8),     # alt: image
+}
+
+
+def check(*args: str):
+    result = run_cli("check", *args, "--format", "json")
+    return result, json.loads(result.stdout)
+
+
+def findings(report: dict) -> list[dict]:
+    return [f for entry in report["files"] for f in entry["findings"]]
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_bad_fixture_triggers_the_code_at_its_line(code: str):
+    path = CHECK / f"{code}-bad.yaml"
+    result, report = check(str(path))
+    found = [f for f in findings(report) if f["code"] == code]
+    assert [(f["line"], f["column"]) for f in found] == [EXPECTED[code]]
+    assert found[0]["path"] == str(path)
+    assert found[0]["severity"] == CODES[code][0]
+    assert result.exit_code == (1 if CODES[code][0] == "error" else 0)
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_good_fixture_passes(code: str):
+    result, report = check(str(CHECK / f"{code}-good.yaml"))
+    assert findings(report) == []
+    assert result.exit_code == 0
+
+
+def test_dw504_clipping_budget(tmp_path: Path):
+    text = (CHECK / "base.yaml").read_text()
+    filler = "".join(f"  Paragraph {n}, padding the lead with a [source](https://example.org/{n}).\n\n" for n in range(900))
+    shutil.copy(CHECK / "house.yaml", tmp_path / "house.yaml")
+    bad = tmp_path / "2023-03-17.yaml"
+    bad.write_text(text.replace("lead: |\n", "lead: |\n" + filler, 1))
+    result, report = check(str(bad))
+    [found] = [f for f in findings(report) if f["code"] == "DW504"]
+    assert (found["line"], found["column"], found["severity"]) == (11, 1, "error")
+    assert "over Gmail's clipping limit" in found["message"] and "lead " in found["message"]
+    assert result.exit_code == 1
+    _, report = check(str(CHECK / "base.yaml"))
+    assert not [f for f in findings(report) if f["code"] == "DW504"]
+
+
+def test_dw506_without_house_config():
+    _, report = check(str(FIXTURES / "check-nohouse" / "2023-03-17.yaml"))
+    [found] = [f for f in findings(report) if f["code"] == "DW506"]
+    assert (found["line"], found["column"]) == (1, 1)
+    assert "unsubscribe_url and postal_address not set in house.yaml" in found["message"]
+    _, report = check(str(CHECK / "base.yaml"))  # beside a house.yaml that sets both
+    assert findings(report) == []
+
+
+def test_dw601_tracking_verified():
+    result, report = check(str(FIXTURES / "check-tracking" / "2023-03-17.yaml"))
+    broken = [f for f in findings(report) if f["code"] == "DW601"]
+    assert broken and all((f["line"], f["column"]) == (1, 1) for f in broken)
+    assert any("tass.com" in f["message"] for f in broken)  # a lead link, which the broken theme left untagged
+    assert result.exit_code == 1
+    result, report = check(str(FIXTURES / "check-tracking-good" / "2023-03-17.yaml"))
+    assert findings(report) == [] and result.exit_code == 0
+
+
+def test_link_tracking_in_html_and_text():
+    from composer.build import render
+    from conftest import soup
+
+    built = render(FIXTURES / "check-tracking-good" / "2023-03-17.yaml")
+    links = {a["href"] for a in soup(built.html).find_all("a", href=True)}
+    reuters = next(href for href in links if "reuters.com/world/china/xi-moscow-trip" in href)
+    assert reuters.endswith("?utm_source=diplomacy-watch&utm_medium=email&utm_campaign=diplomacy-watch-2023-03-17&utm_content=lead")
+    item = next(href for href in links if "black-sea-drone" in href)
+    assert item.endswith("utm_content=item-1")
+    assert "https://responsiblestatecraft.org/newsletter/unsubscribe/" in links  # never tagged
+    for href in links:
+        assert href in built.text
+    # Parameters already on a link are kept.
+    from composer.tracking import tag
+
+    assert tag("https://x.org/a?id=7&utm_source=me", source="s", medium="m", campaign="c", content="k") == (
+        "https://x.org/a?id=7&utm_source=me&utm_medium=m&utm_campaign=c&utm_content=k")
+    assert tag("mailto:desk@example.org", source="s", medium="m", campaign="c", content="k") == "mailto:desk@example.org"
+
+
+def _spamassassin_or_skip():
+    if not shutil.which("spamassassin"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install spamassassin (see .ci/run)", pytrace=False)
+        pytest.skip("SpamAssassin is not installed (apt-get install spamassassin)")
+
+
+def test_dw701_spam_score():
+    _spamassassin_or_skip()
+    result, report = check(str(CHECK / "DW701-bad.yaml"), "--spam")
+    [found] = [f for f in findings(report) if f["code"] == "DW701"]
+    assert (found["line"], found["column"]) == (1, 1)
+    assert report["files"][0]["spam"]["score"] >= 5.0
+    assert "MONEY_BACK" in found["message"]
+    assert result.exit_code == 1
+
+
+def test_examples_score_below_2_and_have_no_errors():
+    _spamassassin_or_skip()
+    result = run_cli("check", str(EXAMPLES), "--spam", "--format", "json", "--strict")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert findings(report) == []
+    for entry in report["files"]:
+        assert entry["spam"]["score"] < 2.0
+
+
+def test_text_output_and_exit_codes(tmp_path: Path):
+    result = run_cli("check", str(CHECK / "DW405-bad.yaml"))
+    assert result.exit_code == 0  # warnings only
+    assert result.stdout.strip() == (
+        f"{CHECK / 'DW405-bad.yaml'}:5:6: warning DW405 the dek ends with a period; the house style leaves it off; "
+        "delete the final period"
+    )
+    assert run_cli("check", str(CHECK / "DW405-bad.yaml"), "--strict").exit_code == 1
+    result = run_cli("check", str(CHECK / "DW404-bad.yaml"))
+    assert result.exit_code == 1
+    assert re.match(r".*DW404-bad\.yaml:4:11: error DW404 ", result.stdout)
+
+
+def test_silencing_by_code(tmp_path: Path):
+    shutil.copy(CHECK / "house.yaml", tmp_path / "house.yaml")
+    issue = tmp_path / "2023-03-17.yaml"
+    issue.write_text((CHECK / "DW405-bad.yaml").read_text() + "silence: [DW405]\n")
+    result, report = check(str(issue))
+    assert findings(report) == [] and result.exit_code == 0
+    issue.write_text((CHECK / "DW405-bad.yaml").read_text() + "silence: [DW999]\n")
+    result, report = check(str(issue))
+    [found] = findings(report)
+    assert found["code"] == "DW001" and "no check has the code 'DW999'" in found["message"]
+
+
+def test_build_runs_the_same_checks(tmp_path: Path):
+    out = tmp_path / "out"
+    result = run_cli("build", str(CHECK / "DW404-bad.yaml"), "-o", out)
+    assert result.exit_code == 2
+    assert ":4:11: error DW404 the headline repeats" in result.stderr
+    assert not out.exists()
+    result = run_cli("build", str(CHECK / "DW405-bad.yaml"), "-o", out)
+    assert result.exit_code == 0
+    assert ":5:6: warning DW405 the dek ends with a period" in result.stderr
+    assert (out / "DW405-bad.html").exists()
+
+
+def test_json_output_matches_the_documented_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "composer" / "check_schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path in [CHECK / "DW404-bad.yaml", CHECK / "DW001-bad.yaml", EXAMPLES]:
+        _, report = check(str(path))
+        jsonschema.validate(report, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"version": 1, "files": [{"path": "x", "findings": [{"code": "X1"}]}],
+                             "summary": {"errors": 0, "warnings": 0, "failed": False}}, schema)
+
+
+def test_every_code_is_documented_in_the_readme_with_bad_and_good_examples():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Checking an issue", 1)[1].split("\n## ", 1)[0]
+    for code in CODES:
+        entry = re.search(rf"^\| `{code}` \|(.+)$", section, re.M)
+        assert entry, f"{code} is not in the README's list"
+        cells = [c.strip() for c in entry[1].split("|")]
+        assert len(cells) >= 4 and all(cells[:4]), f"{code} needs a severity, summary, bad and good example"
