@@ -2,7 +2,7 @@
 
 Measures three things, each as a median because these machines are noisy:
   1. a cold `composer build` of the longest example, as a whole new process;
-  2. a warm in-process re-render (read, validate, render HTML and text), 50 runs;
+  2. a warm in-process re-render (read, validate, render HTML and text, check), 50 runs;
   3. the Node `mjml` CLI compiling the MJML that composer generated for that
      issue, also as a whole process (installed with npm into benchmarks/.node).
 
@@ -12,6 +12,7 @@ prints the first two and says why the comparison is missing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -28,7 +29,7 @@ WARM_RUNS = 50
 
 sys.path.insert(0, str(ROOT))
 
-from composer.build import issue_files, render  # noqa: E402
+from composer.build import issue_files, render, render_checked  # noqa: E402
 from composer.render_html import render_mjml  # noqa: E402
 
 
@@ -36,13 +37,26 @@ def longest_example() -> Path:
     return max(issue_files([ROOT / "examples"]), key=lambda p: p.stat().st_size)
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    times = []
+# As an installed composer runs: with Python's bytecode cache. (Some sandboxes set
+# PYTHONDONTWRITEBYTECODE, which would make every run recompile composer's modules.)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def seconds(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    return time.perf_counter() - start
+
+
+def interleaved_medians(commands: list[list[str]], runs: int) -> list[float]:
+    """Median wall time of each command, taking turns so that drifting machine load hits all alike."""
+    for command in commands:
+        seconds(command)  # warm-up: disk caches, bytecode, compiled templates
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, bucket in zip(commands, times):
+            bucket.append(seconds(command))
+    return [statistics.median(bucket) for bucket in times]
 
 
 def mjml_cli() -> Path | None:
@@ -66,19 +80,21 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
-        cold = median_seconds([str(composer), "build", str(issue), "-o", str(out / "build")], COLD_RUNS)
+        mjml_file = out / "issue.mjml"
+        mjml_file.write_text(render_mjml(render(issue).edition))
+        cli = mjml_cli()
+        commands = [[str(composer), "build", str(issue), "-o", str(out / "build")]]
+        if cli:
+            commands.append([str(cli), str(mjml_file), "-o", str(out / "node.html")])
+        cold, *rest = interleaved_medians(commands, COLD_RUNS)
+        node = rest[0] if rest else None
 
         render(issue)  # warm up imports, caches and templates
         warm = []
         for _ in range(WARM_RUNS):
             start = time.perf_counter()
-            render(issue)
+            render_checked(issue)
             warm.append(time.perf_counter() - start)
-
-        mjml_file = out / "issue.mjml"
-        mjml_file.write_text(render_mjml(render(issue).edition))
-        cli = mjml_cli()
-        node = median_seconds([str(cli), str(mjml_file), "-o", str(out / "node.html")], COLD_RUNS) if cli else None
 
     print(f"cold composer build, whole process (median of {COLD_RUNS}): {cold * 1000:7.1f} ms")
     print(f"warm in-process re-render (median of {WARM_RUNS}):          {statistics.median(warm) * 1000:7.1f} ms")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from composer.checks import Finding, check_built
 from composer.codes import ERROR
 from composer.loader import HOUSE_FILE, load_edition
-from composer.message import build_message, message_bytes
 from composer.model import Edition
 from composer.output import prepare_folder, write_all
 from composer.problems import ComposerError, Problem
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 from composer.render_html import render_html
 from composer.render_text import render_text
 
@@ -29,10 +31,14 @@ class Built:
             folder / f"{self.edition.slug}.txt": self.text.encode("utf-8"),
         }
         if eml:
+            from composer.message import message_bytes
+
             files[folder / f"{self.edition.slug}.eml"] = message_bytes(self.message())
         return files
 
     def message(self, to: list[str] | None = None, *, test: bool = False) -> EmailMessage:
+        from composer.message import build_message  # the email package is only needed for sending
+
         return build_message(self.edition, self.html, self.text, to=to, test=test)
 
 

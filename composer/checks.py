@@ -11,6 +11,7 @@ import calendar
 import difflib
 import re
 from dataclasses import asdict, dataclass
+from functools import cache
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -30,12 +31,23 @@ SHORTENERS = {
 VAGUE_LINK_TEXT = {"click here", "here", "read more", "more", "this", "this link", "link", "learn more", "click"}
 PLACEHOLDER_ALT = re.compile(r"^(image|photo|picture|img|graphic|logo|top image|untitled|\S+\.(jpe?g|png|gif|webp))$", re.I)
 
-_DATE_TEXT = re.compile(
-    rf"\b(?:(?P<month>{MONTH})\.? (?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:, (?P<year>\d{{4}}))?"
-    rf"|(?P<day2>\d{{1,2}}) (?P<month2>{MONTH})(?: (?P<year2>\d{{4}}))?"
-    r"|(?P<iso>\d{4}-\d{2}-\d{2}))\b"
-)
-_WEEKDAY = re.compile(rf"\b(?:(?P<lead>next|this coming|this) )?(?P<weekday>{'|'.join(WEEKDAYS)})\b(?P<tail>,? (?:{MONTH})\.? \d{{1,2}}\b|,? \d{{1,2}} (?:{MONTH})\b)?", re.I)
+@cache
+def _date_text() -> re.Pattern:
+    # Compiled on first use, like the pattern below: not every command needs them.
+    return re.compile(
+        rf"\b(?:(?P<month>{MONTH})\.? (?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:, (?P<year>\d{{4}}))?"
+        rf"|(?P<day2>\d{{1,2}}) (?P<month2>{MONTH})(?: (?P<year2>\d{{4}}))?"
+        r"|(?P<iso>\d{4}-\d{2}-\d{2}))\b"
+    )
+
+
+@cache
+def _weekday_text() -> re.Pattern:
+    return re.compile(
+        rf"\b(?:(?P<lead>next|this coming|this) )?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+        rf"(?P<tail>,? (?:{MONTH})\.? \d{{1,2}}\b|,? \d{{1,2}} (?:{MONTH})\b)?",
+        re.I,
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -130,13 +142,13 @@ class Checker:
         issue_date = self.issue.date
         for loc, source in self.prose():
             text = self.text_of(source)
-            for match in _DATE_TEXT.finditer(text):
+            for match in _date_text().finditer(text):
                 written = self._date(match, issue_date.year)
                 if written and written > issue_date:
                     self.add("DW202", loc, f"'{match[0]}' is {written.isoformat()}, after the issue date "
                              f"{issue_date.isoformat()}", "check the date, or the issue's `date:`", snippet=match[0])
         for n, item in enumerate(self.issue.items):
-            for match in _WEEKDAY.finditer(self.text_of(item)):
+            for match in _weekday_text().finditer(self.text_of(item)):
                 self._weekday(("items", n), match, issue_date)
 
     @staticmethod
@@ -155,7 +167,7 @@ class Checker:
         weekday = WEEKDAYS.index(match["weekday"].title())
         said = match[0].strip(", ")
         if match["tail"]:
-            tail = _DATE_TEXT.search(match["tail"])
+            tail = _date_text().search(match["tail"])
             written = self._date(tail, issue_date.year) if tail else None
             if written and written.weekday() != weekday:
                 self.add("DW203", loc, f"'{said}': {written.isoformat()} was a {WEEKDAYS[written.weekday()]}",

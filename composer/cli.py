@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# composer uses no pydantic plugins; looking for them scans every installed
+# package's entry points, 14 ms of each cold start.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
