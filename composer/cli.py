@@ -199,7 +199,7 @@ def check(
         report = check_report(issue_files(issues), strict=strict, spam=spam)
     except DeliveryError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_PROBLEMS)
+        raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:

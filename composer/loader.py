@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import types
 import typing
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from composer.problems import ComposerError, Problem
 from composer.yamlsource import Source, load_yaml
 
 HOUSE_FILE = "house.yaml"
+
 
 def _describe(value: object) -> str:
     # bool before int: in Python, True is an int too.

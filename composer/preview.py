@@ -137,7 +137,7 @@ class Preview:
                 try:
                     async with self._changed:
                         await asyncio.wait_for(self._changed.wait(), HEARTBEAT_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": still here\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -32,9 +32,9 @@ import mjml  # noqa: E402
 from jinja2 import TemplateError, TemplateSyntaxError  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
-from composer.model import Edition
-from composer.problems import ComposerError
-from composer.theme import environment
+from composer.model import Edition  # noqa: E402
+from composer.problems import ComposerError  # noqa: E402
+from composer.theme import environment  # noqa: E402
 
 DOCTYPE = "<!doctype html>"
 # MJML's own reset and responsive rules belong in <head>; copying them onto every

@@ -71,7 +71,7 @@ def test_bad_issue_reports_the_line_and_writes_nothing(name: str, tmp_path: Path
     assert result.stdout == ""
     reported = problems(result.stderr)
     assert [(line, col) for _, line, col, _ in reported] == [(line, col) for line, col, _ in EXPECTED[name]]
-    for (path, _, _, message), (_, _, words) in zip(reported, EXPECTED[name]):
+    for (path, _, _, message), (_, _, words) in zip(reported, EXPECTED[name], strict=True):
         assert path == str(BAD / name)
         assert words in message
     assert not out.exists()

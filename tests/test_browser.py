@@ -66,7 +66,7 @@ def test_layout_holds_at_every_width(browser, example, width):
                  .map(td => { const r = td.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.width]; })"""
         )
         assert len(blocks) > 5
-        for (top, bottom, left, w), (next_top, *_rest) in zip(blocks, blocks[1:]):
+        for (_, bottom, *_), (next_top, *_) in zip(blocks, blocks[1:]):
             assert next_top >= bottom - 1
         assert len({round(left) for _, _, left, _ in blocks}) == 1
         assert max(w for *_, w in blocks) <= min(width, 600)

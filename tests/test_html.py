@@ -82,7 +82,7 @@ def test_every_item_is_one_paragraph_opening_with_an_em_dash(example):
     doc = soup(example.html)
     items = [p for p in doc.find_all("p") if visible_text(p).startswith("— ")]
     assert len(items) == len(example.edition.issue.items)
-    for p, source in zip(items, example.edition.issue.items):
+    for p, source in zip(items, example.edition.issue.items, strict=True):
         assert p.find("a", href=True), "every item credits its source with a link"
         assert [a["href"] for a in p.find_all("a")] == markdown.links(source)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import shutil
 import signal
@@ -46,7 +45,7 @@ class PreviewProcess:
                 match = re.search(pattern, line)
                 if match:
                     return match
-            if self.process.poll() is not None and not any(re.search(pattern, l) for l in self.lines):
+            if self.process.poll() is not None and not any(re.search(pattern, line) for line in self.lines):
                 raise AssertionError(f"preview exited: {self.lines}")
             time.sleep(0.02)
         raise AssertionError(f"{pattern!r} not printed; output so far: {self.lines}")

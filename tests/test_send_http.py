@@ -42,6 +42,13 @@ def assert_no_secret(result, folder: Path) -> None:
             assert SECRET.encode() not in path.read_bytes(), path
 
 
+def stand_in(httpserver, monkeypatch, secret_variable: str, url_variable: str):
+    """Point a provider at the local server, with the fake secret in its environment variable."""
+    monkeypatch.setenv(secret_variable, SECRET)
+    monkeypatch.setenv(url_variable, httpserver.url_for("/"))
+    return httpserver
+
+
 def send(issue: Path, provider: str):
     return run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1], "--provider", provider)
 
@@ -54,9 +61,7 @@ POSTMARK_FIELDS = {"From", "To", "Cc", "Bcc", "Subject", "Tag", "HtmlBody", "Tex
 
 @pytest.fixture
 def postmark(httpserver, monkeypatch):
-    monkeypatch.setenv("POSTMARK_SERVER_TOKEN", SECRET)
-    monkeypatch.setenv("COMPOSER_POSTMARK_URL", httpserver.url_for("/"))
-    return httpserver
+    return stand_in(httpserver, monkeypatch, "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL")
 
 
 def postmark_checks(request, issue: Path) -> None:
@@ -178,9 +183,7 @@ def test_missing_token_names_the_variable(issue: Path, monkeypatch):
 
 @pytest.fixture
 def sendgrid(httpserver, monkeypatch):
-    monkeypatch.setenv("SENDGRID_API_KEY", SECRET)
-    monkeypatch.setenv("COMPOSER_SENDGRID_URL", httpserver.url_for("/"))
-    return httpserver
+    return stand_in(httpserver, monkeypatch, "SENDGRID_API_KEY", "COMPOSER_SENDGRID_URL")
 
 
 def test_sendgrid_send(sendgrid, issue: Path):
@@ -225,9 +228,7 @@ def test_sendgrid_error_shape(sendgrid, issue: Path):
 
 @pytest.fixture
 def mailgun(httpserver, monkeypatch):
-    monkeypatch.setenv("MAILGUN_API_KEY", SECRET)
-    monkeypatch.setenv("COMPOSER_MAILGUN_URL", httpserver.url_for("/"))
-    return httpserver
+    return stand_in(httpserver, monkeypatch, "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL")
 
 
 def test_mailgun_sends_the_raw_mime(mailgun, issue: Path):

@@ -42,6 +42,21 @@ def ca(tmp_path: Path) -> CertificateAuthority:
 
 
 @pytest.fixture
+def smtp_server(ca: CertificateAuthority):
+    """Starts aiosmtpd servers for a test ("starttls", "tls" or "plain") and stops them after it."""
+    running = []
+
+    def start_server(kind: str):
+        controller, inbox, port = start(kind, ca)
+        running.append(controller)
+        return inbox, port
+
+    yield start_server
+    for controller in running:
+        controller.stop()
+
+
+@pytest.fixture
 def login(monkeypatch):
     monkeypatch.setenv("COMPOSER_SMTP_USERNAME", USER)
     monkeypatch.setenv("COMPOSER_SMTP_PASSWORD", PASSWORD)
@@ -83,75 +98,60 @@ def check_received(received, issue: Path) -> email.message.EmailMessage:
     return message
 
 
-def test_starttls_with_auth(tmp_path: Path, ca: CertificateAuthority, login):
-    server, inbox, port = start("starttls", ca)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
-        result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
-        assert result.exit_code == 0, result.stderr
-        assert result.stdout.startswith('sent "[TEST] Diplomacy Watch: Xi’s Moscow trip')
-        assert "through smtp" in result.stdout
-        [received] = inbox.handled
-        check_received(received, issue)
-    finally:
-        server.stop()
+def test_starttls_with_auth(tmp_path: Path, login, smtp_server):
+    inbox, port = smtp_server("starttls")
+    issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
+    result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith('sent "[TEST] Diplomacy Watch: Xi’s Moscow trip')
+    assert "through smtp" in result.stdout
+    [received] = inbox.handled
+    check_received(received, issue)
 
 
-def test_implicit_tls_with_auth(tmp_path: Path, ca: CertificateAuthority, login):
-    server, inbox, port = start("tls", ca)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "tls"))
-        result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
-        assert result.exit_code == 0, result.stderr
-        check_received(inbox.handled[0], issue)
-    finally:
-        server.stop()
+def test_implicit_tls_with_auth(tmp_path: Path, login, smtp_server):
+    inbox, port = smtp_server("tls")
+    issue = make_issue(tmp_path, smtp_delivery(port, "tls"))
+    result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
+    assert result.exit_code == 0, result.stderr
+    check_received(inbox.handled[0], issue)
 
 
-def test_non_ascii_sender_name_and_subject_are_encoded(tmp_path: Path, ca: CertificateAuthority, login):
-    server, inbox, port = start("starttls", ca)
-    try:
-        sender = "sender:\n  name: Diplomacy Watch – Редакция\n  address: newsletter@responsiblestatecraft.org\n"
-        issue = make_issue(tmp_path, smtp_delivery(port, "starttls"), sender)
-        assert run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1]).exit_code == 0
-        raw = inbox.handled[0].content
-        from_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"From: "))
-        assert b"=?utf-8?" in from_line.lower()
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert message["From"].addresses[0].display_name == "Diplomacy Watch – Редакция"
-        subject = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject: "))
-        assert str(make_header(decode_header(subject[9:].decode()))).startswith("[TEST] Diplomacy Watch: Xi’s")
-    finally:
-        server.stop()
+def test_non_ascii_sender_name_and_subject_are_encoded(tmp_path: Path, login, smtp_server):
+    inbox, port = smtp_server("starttls")
+    sender = "sender:\n  name: Diplomacy Watch – Редакция\n  address: newsletter@responsiblestatecraft.org\n"
+    issue = make_issue(tmp_path, smtp_delivery(port, "starttls"), sender)
+    assert run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1]).exit_code == 0
+    raw = inbox.handled[0].content
+    from_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"From: "))
+    assert b"=?utf-8?" in from_line.lower()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["From"].addresses[0].display_name == "Diplomacy Watch – Редакция"
+    subject = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject: "))
+    assert str(make_header(decode_header(subject[9:].decode()))).startswith("[TEST] Diplomacy Watch: Xi’s")
 
 
-def test_untrusted_certificate_fails(tmp_path: Path, ca: CertificateAuthority, login):
-    server, inbox, port = start("starttls", ca)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "starttls", ca_file=None))
-        result = run_cli("send", issue, "--to", REVIEWERS[0])
-        assert result.exit_code == 1
-        assert result.stderr.strip() == (
-            f"error: smtp: the certificate of 127.0.0.1:{port} is not trusted (unable to get local issuer certificate)"
-        )
-        assert not inbox.handled
-    finally:
-        server.stop()
+def test_untrusted_certificate_fails(tmp_path: Path, login, smtp_server):
+    inbox, port = smtp_server("starttls")
+    issue = make_issue(tmp_path, smtp_delivery(port, "starttls", ca_file=None))
+    result = run_cli("send", issue, "--to", REVIEWERS[0])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: smtp: the certificate of 127.0.0.1:{port} is not trusted (unable to get local issuer certificate)"
+    )
+    assert not inbox.handled
 
 
-def test_wrong_password_fails(tmp_path: Path, ca: CertificateAuthority, monkeypatch):
+def test_wrong_password_fails(tmp_path: Path, monkeypatch, smtp_server):
     monkeypatch.setenv("COMPOSER_SMTP_USERNAME", USER)
     monkeypatch.setenv("COMPOSER_SMTP_PASSWORD", "wrong")
-    server, inbox, port = start("starttls", ca)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
-        result = run_cli("send", issue, "--to", REVIEWERS[0])
-        assert result.exit_code == 1
-        assert result.stderr.strip() == f"error: smtp: 127.0.0.1:{port} refused the user name or password (535)"
-        assert "wrong" not in result.stdout + result.stderr
-        assert not inbox.handled and "sent" not in result.stdout
-    finally:
-        server.stop()
+    inbox, port = smtp_server("starttls")
+    issue = make_issue(tmp_path, smtp_delivery(port, "starttls"))
+    result = run_cli("send", issue, "--to", REVIEWERS[0])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: smtp: 127.0.0.1:{port} refused the user name or password (535)"
+    assert "wrong" not in result.stdout + result.stderr
+    assert not inbox.handled and "sent" not in result.stdout
 
 
 def test_connection_refused(tmp_path: Path):
@@ -163,51 +163,42 @@ def test_connection_refused(tmp_path: Path):
     assert result.stdout == ""
 
 
-def test_plain_smtp_only_to_localhost(tmp_path: Path):
-    server, inbox, port = start("plain", None)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
-        result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
-        assert result.exit_code == 0, result.stderr
-        check_received(inbox.handled[0], issue)
+def test_plain_smtp_only_to_localhost(tmp_path: Path, smtp_server):
+    inbox, port = smtp_server("plain")
+    issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
+    result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
+    assert result.exit_code == 0, result.stderr
+    check_received(inbox.handled[0], issue)
 
-        (tmp_path / "house.yaml").write_text((tmp_path / "house.yaml").read_text().replace("host: 127.0.0.1", "host: mail.example.org"))
-        result = run_cli("send", issue, "--to", REVIEWERS[0])
-        assert result.exit_code == 1
-        assert "refusing to send without encryption to mail.example.org" in result.stderr
-        assert len(inbox.handled) == 1
-    finally:
-        server.stop()
+    (tmp_path / "house.yaml").write_text((tmp_path / "house.yaml").read_text().replace("host: 127.0.0.1", "host: mail.example.org"))
+    result = run_cli("send", issue, "--to", REVIEWERS[0])
+    assert result.exit_code == 1
+    assert "refusing to send without encryption to mail.example.org" in result.stderr
+    assert len(inbox.handled) == 1
 
 
-def test_bad_recipients_are_rejected_before_anything_is_sent(tmp_path: Path):
-    server, inbox, port = start("plain", None)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
-        result = run_cli("send", issue, "--to", "ed@example.org", "--to", "desk@", "--to", "not an address")
-        assert result.exit_code == 2
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 2
-        assert lines[0].startswith("--to:1:1: 'desk@' is not an e-mail address")
-        assert lines[1].startswith("--to:1:1: 'not an address' is not an e-mail address")
-        assert not inbox.handled
-    finally:
-        server.stop()
+def test_bad_recipients_are_rejected_before_anything_is_sent(tmp_path: Path, smtp_server):
+    inbox, port = smtp_server("plain")
+    issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
+    result = run_cli("send", issue, "--to", "ed@example.org", "--to", "desk@", "--to", "not an address")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("--to:1:1: 'desk@' is not an e-mail address")
+    assert lines[1].startswith("--to:1:1: 'not an address' is not an e-mail address")
+    assert not inbox.handled
 
 
-def test_dry_run_sends_nothing(tmp_path: Path):
-    server, inbox, port = start("plain", None)
-    try:
-        issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
-        result = run_cli("send", issue, "--to", "ed@example.org", "--dry-run")
-        assert result.exit_code == 0
-        assert "Subject: [TEST] Diplomacy Watch: Xi’s Moscow trip" in result.stdout
-        assert "To: ed@example.org" in result.stdout
-        assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in result.stdout
-        assert result.stdout.strip().endswith("dry run: nothing sent; would send through smtp")
-        assert not inbox.handled
-    finally:
-        server.stop()
+def test_dry_run_sends_nothing(tmp_path: Path, smtp_server):
+    inbox, port = smtp_server("plain")
+    issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
+    result = run_cli("send", issue, "--to", "ed@example.org", "--dry-run")
+    assert result.exit_code == 0
+    assert "Subject: [TEST] Diplomacy Watch: Xi’s Moscow trip" in result.stdout
+    assert "To: ed@example.org" in result.stdout
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in result.stdout
+    assert result.stdout.strip().endswith("dry run: nothing sent; would send through smtp")
+    assert not inbox.handled
 
 
 def test_without_a_provider_the_message_goes_to_the_outbox(tmp_path: Path):
