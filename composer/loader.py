@@ -213,7 +213,6 @@ def load_edition(path: Path) -> Edition:
         problems += error.problems
     if problems:
         raise ComposerError(problems)
-    edition = Edition(issue, house, slug=path.stem, theme_dir=theme_dir, source=source)
     house_path = path.parent / HOUSE_FILE
-    edition.house_path = house_path if house_path.exists() else None
-    return edition
+    return Edition(issue, house, slug=path.stem, theme_dir=theme_dir, source=source,
+                   house_path=house_path if house_path.exists() else None)

@@ -8,7 +8,6 @@ clients show the last alternative they understand.
 from __future__ import annotations
 
 import email.policy
-import re
 import secrets
 import time
 from email.headerregistry import Address
@@ -39,8 +38,7 @@ def build_message(edition: Edition, html: str, text: str, *, to: list[str] | Non
     # Short enough to stay on one header line; make_msgid's ids get folded.
     message["Message-ID"] = f"<{time.time_ns():x}.{secrets.token_hex(6)}@{sender.domain}>"
     # RFC 2919: names the list, so filters and spam checkers can tell it is one.
-    list_name = re.sub(r"[^a-z0-9]+", "-", house.newsletter.lower()).strip("-")
-    message["List-Id"] = f"{house.newsletter} <{list_name}.{sender.domain}>"
+    message["List-Id"] = f"{house.newsletter} <{house.newsletter_slug}.{sender.domain}>"
     if house.unsubscribe_url.startswith("https://"):
         # RFC 8058 one-click unsubscribe: an https URI, and the POST marker, exactly.
         targets = [f"<{house.unsubscribe_url}>"]

@@ -373,6 +373,11 @@ class House(Model):
     platform: PlatformSettings = PlatformSettings()
     tracking: Tracking = Tracking()
 
+    @property
+    def newsletter_slug(self) -> str:
+        """The newsletter's name for machines: diplomacy-watch."""
+        return re.sub(r"[^a-z0-9]+", "-", self.newsletter.lower()).strip("-")
+
 
 # ---------------------------------------------------------------------------
 # An edition: one issue as published by one house, with the derived values.
@@ -381,13 +386,13 @@ class House(Model):
 class Edition:
     """An issue together with its house: what every renderer works from."""
 
-    def __init__(self, issue: Issue, house: House, slug: str, theme_dir=None, source=None):
+    def __init__(self, issue: Issue, house: House, slug: str, theme_dir=None, source=None, house_path=None):
         self.issue = issue
         self.house = house
         self.slug = issue.slug or slug
         self.theme_dir = theme_dir
         self.source = source  # the YAML it came from, for pointing at lines after validation
-        self.house_path = None  # the house.yaml it came from, if any
+        self.house_path = house_path  # the house.yaml it came from, if any
 
     @property
     def source_name(self) -> str:
@@ -429,7 +434,7 @@ class Edition:
 
     @property
     def campaign(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.house.newsletter.lower()).strip("-") + "-" + self.issue.date.isoformat()
+        return f"{self.house.newsletter_slug}-{self.issue.date.isoformat()}"
 
     def linker(self, content: str):
         """How links in the part named `content` are written: with utm_ tags when the house tracks."""
