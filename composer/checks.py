@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from composer import budget, markdown
 from composer.codes import ERROR, WARNING, severity
 from composer.problems import ComposerError, Problem
-from composer.tracking import UTM_KEYS, has_utm
+from composer.tracking import UTM_KEYS, has_utm, utm_keys
 
 WEEKDAYS = list(calendar.day_name)  # Monday … Sunday
 MONTHS = {name: number for number, name in enumerate(calendar.month_name) if name}
@@ -44,8 +44,8 @@ def _date_text() -> re.Pattern:
 @cache
 def _weekday_text() -> re.Pattern:
     return re.compile(
-        rf"\b(?:(?P<lead>next|this coming|this) )?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
-        rf"(?P<tail>,? (?:{MONTH})\.? \d{{1,2}}\b|,? \d{{1,2}} (?:{MONTH})\b)?",
+        rf"\b(?:(?P<lead>next|this\s+coming|this)\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+        rf"(?P<tail>,? (?:{MONTH})\.? \d{{1,2}}(?:, \d{{4}})?\b|,? \d{{1,2}} (?:{MONTH})(?: \d{{4}})?\b)?",
         re.I,
     )
 
@@ -60,25 +60,30 @@ class Finding:
     message: str
     fix: str | None = None
 
-    def __str__(self) -> str:
+    @property
+    def text(self) -> str:
         fix = f"; {self.fix}" if self.fix else ""
-        return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}{fix}"
+        return f"{self.severity} {self.code} {self.message}{fix}"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.text}"
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def as_problem(self) -> Problem:
-        fix = f"; {self.fix}" if self.fix else ""
-        return Problem(self.path, self.line, self.column, f"{self.severity} {self.code} {self.message}{fix}")
+        return Problem(self.path, self.line, self.column, self.text)
 
 
 class Checker:
-    def __init__(self, built, *, allow_clipping: bool = False):
+    def __init__(self, built, *, allow_clipping: bool = False, spam: bool = False):
         self.built = built
         self.edition = built.edition
         self.issue = built.edition.issue
         self.house = built.edition.house
         self.allow_clipping = allow_clipping
+        self.with_spam = spam
+        self.spam_report: dict | None = None
         self.findings: list[Finding] = []
 
     # -- helpers -------------------------------------------------------------
@@ -108,25 +113,10 @@ class Checker:
     def links(self):
         """(loc, href, link text) of every link the editor wrote."""
         for loc, source in self.prose():
-            for token in markdown.parse(source):
-                children = token.children or []
-                for i, child in enumerate(children):
-                    if child.type == "link_open":
-                        text = []
-                        for after in children[i + 1:]:
-                            if after.type == "link_close":
-                                break
-                            text.append(after.content)
-                        yield loc, str(child.attrs["href"]), "".join(text)
+            for href, text in markdown.links_with_text(source):
+                yield loc, href, text
         for n, teaser in enumerate(self.issue.teasers):
             yield ("teasers", n, "url"), teaser.url, markdown.inline_to_text(teaser.headline)
-
-    @staticmethod
-    def text_of(source: str) -> str:
-        return " ".join(
-            "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline", "softbreak"))
-            for token in markdown.parse(source) if token.type == "inline"
-        )
 
     # -- 1. attribution ----------------------------------------------------------
     def attribution(self):
@@ -141,25 +131,30 @@ class Checker:
     def dates(self):
         issue_date = self.issue.date
         for loc, source in self.prose():
-            text = self.text_of(source)
+            text = markdown.block_to_text(source)
             for match in _date_text().finditer(text):
-                written = self._date(match, issue_date.year)
+                written = self._date(match, issue_date)
                 if written and written > issue_date:
                     self.add("DW202", loc, f"'{match[0]}' is {written.isoformat()}, after the issue date "
                              f"{issue_date.isoformat()}", "check the date, or the issue's `date:`", snippet=match[0])
         for n, item in enumerate(self.issue.items):
-            for match in _weekday_text().finditer(self.text_of(item)):
+            for match in _weekday_text().finditer(markdown.block_to_text(item)):
                 self._weekday(("items", n), match, issue_date)
 
     @staticmethod
-    def _date(match: re.Match, default_year: int) -> date | None:
+    def _date(match: re.Match, issue_date: date) -> date | None:
+        """The date a match names. Without a year, the one nearest the issue: "December 28"
+        in an issue of January 5 is the December before, "March 20" in one of March 17 is days later."""
         try:
             if match["iso"]:
                 return date.fromisoformat(match["iso"])
             month = MONTHS[match["month"] or match["month2"]]
             day = int(match["day"] or match["day2"])
-            year = int(match["year"] or match["year2"] or default_year)
-            return date(year, month, day)
+            year = match["year"] or match["year2"]
+            if year:
+                return date(int(year), month, day)
+            written = date(issue_date.year, month, day)
+            return written.replace(year=issue_date.year - 1) if written > issue_date + timedelta(days=183) else written
         except (ValueError, KeyError):
             return None
 
@@ -168,15 +163,17 @@ class Checker:
         said = match[0].strip(", ")
         if match["tail"]:
             tail = _date_text().search(match["tail"])
-            written = self._date(tail, issue_date.year) if tail else None
+            written = self._date(tail, issue_date) if tail else None
             if written and written.weekday() != weekday:
                 self.add("DW203", loc, f"'{said}': {written.isoformat()} was a {WEEKDAYS[written.weekday()]}",
                          "correct the weekday or the date", snippet=match["weekday"])
             return
         if match["lead"]:
-            # "next Tuesday", "this Saturday": counted from the issue's own week.
-            start = issue_date - timedelta(days=issue_date.weekday())
-            resolved = start + timedelta(days=weekday + (7 if match["lead"].lower() == "next" else 0))
+            lead = " ".join(match["lead"].lower().split())
+            if lead == "this":  # "this Saturday": the Saturday of the issue's own week
+                resolved = issue_date + timedelta(days=weekday - issue_date.weekday())
+            else:  # "next Tuesday", "this coming Tuesday": the first one after the issue date
+                resolved = issue_date + timedelta(days=(weekday - issue_date.weekday()) % 7 or 7)
             if resolved >= issue_date:
                 self.add("DW201", loc, f"'{said}' is {resolved.isoformat()}, not in the 7 days before the issue "
                          f"date {issue_date.isoformat()}", "news items report what already happened; name the day it did",
@@ -219,8 +216,10 @@ class Checker:
                 for child in token.children or []:
                     quote = re.search(r"[\"']", child.content) if child.type == "text" else None
                     if quote:
-                        # A few words before the quote find the right one; the column points at the quote.
-                        snippet = child.content[max(0, quote.start() - 8):quote.end()].lstrip()
+                        # A few characters before the quote find the right one; only plain ASCII ones,
+                        # which typography left as typed. The column points at the quote itself.
+                        before = re.search(r"[A-Za-z0-9 ,.;:()]{0,8}$", child.content[: quote.start()])[0].lstrip()
+                        snippet = before + quote[0]
                         line, col = self.locate(loc, snippet)
                         self.add("DW402", loc, f"a straight quote ({quote[0]}) is left after typography",
                                  "type the curly quote (“ ” ‘ ’) yourself here", at=(line, col + len(snippet) - 1))
@@ -229,7 +228,8 @@ class Checker:
                 if line != line.rstrip():
                     self.add("DW403", (), "trailing whitespace at the end of the line", "delete it",
                              at=(number, len(line.rstrip()) + 1))
-                double = re.search(r"(?<=\S)  +(?=\S)", line)
+                # (Spaces that line up a trailing YAML comment are not doubled spaces in the text.)
+                double = re.search(r"(?<=\S)  +(?=[^\s#])", line)
                 if double and not line.lstrip().startswith("#"):
                     self.add("DW403", (), "doubled space", "use a single space", at=(number, double.start() + 1))
         name = self.house.newsletter
@@ -239,11 +239,11 @@ class Checker:
         dek = markdown.inline_to_text(self.issue.dek)
         if dek.endswith(".") and not dek.endswith("…"):
             self.add("DW405", ("dek",), "the dek ends with a period; the house style leaves it off", "delete the final period")
-        words = len(self.text_of(self.issue.lead).split())
+        words = len(markdown.block_to_text(self.issue.lead).split())
         if not 350 <= words <= 900:
             self.add("DW406", ("lead",), f"the lead is {words} words; the house range is 350 to 900", None, key=True)
         for n, item in enumerate(self.issue.items):
-            count = len(self.text_of(item).split())
+            count = len(markdown.block_to_text(item).split())
             if not 35 <= count <= 140:
                 self.add("DW406", ("items", n), f"this item is {count} words; the house range is 35 to 140")
         if not 3 <= len(self.issue.items) <= 6:
@@ -307,13 +307,30 @@ class Checker:
                 if tagged:
                     self.add("DW601", (), f"the link '{href}' must not carry tracking", None, at=(1, 1))
             elif scheme in ("http", "https"):
-                keys = {k for k in UTM_KEYS if f"{k}=" in href}
+                keys = utm_keys(href) & set(UTM_KEYS)
                 if keys != set(UTM_KEYS):
                     self.add("DW601", (), f"the link '{href}' lacks {', '.join(sorted(set(UTM_KEYS) - keys))}",
                              "pass the link through the `track` filter in the theme", at=(1, 1))
 
+    # -- 7. spam ---------------------------------------------------------------------------
+    def spam(self):
+        """Score the message as `build --eml` writes it; 2.0 or more is a warning, spam an error."""
+        if not self.with_spam:
+            return
+        from composer.message import message_bytes
+        from composer.spam import score
+
+        report = score(message_bytes(self.built.message()))
+        self.spam_report = report.as_dict()
+        if report.score >= SPAM_WARNING:
+            rules = ", ".join(r["name"] for r in report.rules if r["score"] > 0)
+            self.add("DW701", (), f"SpamAssassin scores the message {report.score:.1f} (rules: {rules})",
+                     "reword the passages those rules point at", at=(1, 1),
+                     level=ERROR if report.score >= report.required else WARNING)
+
     def run(self) -> list[Finding]:
-        for check in (self.attribution, self.dates, self.link_rules, self.house_style, self.inbox, self.tracking):
+        checks = (self.attribution, self.dates, self.link_rules, self.house_style, self.inbox, self.tracking, self.spam)
+        for check in checks:
             check()
         silenced = set(self.issue.silence)
         return sorted(f for f in self.findings if f.code not in silenced)
@@ -324,22 +341,6 @@ def check_built(built, *, allow_clipping: bool = False) -> list[Finding]:
 
 
 SPAM_WARNING = 2.0
-
-
-def spam_findings(built) -> tuple[list[Finding], dict]:
-    """Score the message as `build --eml` writes it; 2.0 or more is a warning, spam an error."""
-    from composer.message import message_bytes
-    from composer.spam import score
-
-    report = score(message_bytes(built.message()))
-    findings = []
-    if report.score >= SPAM_WARNING:
-        rules = ", ".join(r["name"] for r in report.rules if r["score"] > 0)
-        level = ERROR if report.score >= report.required else WARNING
-        findings.append(Finding(built.edition.source_name, 1, 1, "DW701", level,
-                                f"SpamAssassin scores the message {report.score:.1f} (rules: {rules})",
-                                "reword the passages those rules point at"))
-    return findings, report.as_dict()
 
 
 def check_report(paths, *, strict: bool = False, spam: bool = False) -> dict:
@@ -354,10 +355,10 @@ def check_report(paths, *, strict: bool = False, spam: bool = False) -> dict:
         except ComposerError as error:
             findings = findings_from_problems(error)
         else:
-            findings = check_built(built)
-            if spam:
-                spam_found, entry["spam"] = spam_findings(built)
-                findings += [f for f in spam_found if f.code not in built.edition.issue.silence]
+            checker = Checker(built, spam=spam)
+            findings = checker.run()
+            if checker.spam_report is not None:
+                entry["spam"] = checker.spam_report
         entry["findings"] = [f.as_dict() for f in findings]
         files.append(entry)
     every = [f for entry in files for f in entry["findings"]]

@@ -141,7 +141,7 @@ def publish(
     import sys
     from datetime import datetime
 
-    from composer.platforms import platform_for, remember, remembered
+    from composer.platforms import PublishState, platform_for
 
     when = None
     if at:
@@ -157,8 +157,10 @@ def publish(
     edition = built.edition
     try:
         chosen = platform_for(edition, platform)
-        draft = chosen.save(edition, built.html, built.text, remembered(issue, chosen.name))
-        remember(issue, chosen.name, draft)
+        state = PublishState(issue)
+        state.check_writable()
+        draft = chosen.save(edition, built.html, built.text, state.draft(chosen.name))
+        state.remember(chosen.name, draft)
         typer.echo(f"{chosen.name}: draft {draft.id} saved; review it at {draft.url}")
         if not send_now:
             return
@@ -193,32 +195,30 @@ def check(
     import json
 
     from composer.build import issue_files
-    from composer.checks import check_report
+    from composer.checks import Finding, check_report
 
+    paths = issue_files(issues)
+    if not paths:
+        report(ComposerError.at(issues[0], "no issue files found; give a .yaml file or a folder of them"))
     try:
-        report = check_report(issue_files(issues), strict=strict, spam=spam)
+        result = check_report(paths, strict=strict, spam=spam)
     except DeliveryError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        for entry in report["files"]:
+        for entry in result["files"]:
             for finding in entry["findings"]:
-                fix = f"; {finding['fix']}" if finding["fix"] else ""
-                typer.echo(f"{finding['path']}:{finding['line']}:{finding['column']}: {finding['severity']} "
-                           f"{finding['code']} {finding['message']}{fix}")
+                typer.echo(str(Finding(**finding)))
             if "spam" in entry:
                 rules = ", ".join(f"{r['name']} ({r['score']:+.1f})" for r in entry["spam"]["rules"]) or "none"
                 typer.echo(f"{entry['path']}: SpamAssassin score {entry['spam']['score']:.1f} "
                            f"(spam at {entry['spam']['required']:.1f}); rules: {rules}")
-        summary = report["summary"]
+        summary = result["summary"]
         typer.echo(f"{summary['errors']} error(s), {summary['warnings']} warning(s)", err=True)
-    if report["summary"]["failed"]:
+    if result["summary"]["failed"]:
         raise typer.Exit(EXIT_NOT_DELIVERED)
-
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @app.command()
@@ -231,6 +231,7 @@ def preview(
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the preview in a browser.")] = True,
 ) -> None:
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
+    from composer.hosts import LOOPBACK
     from composer.preview import serve
 
     if host not in LOOPBACK:

@@ -17,22 +17,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from composer.hosts import LOOPBACK
 from composer.message import message_bytes
 from composer.model import House
-from composer.problems import DeliveryError
+from composer.problems import ComposerError, DeliveryError
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 TIMEOUT = 30.0
-
-# Environment variables, by provider: the README lists exactly these.
-ENVIRONMENT = {
-    "smtp": ["COMPOSER_SMTP_USERNAME", "COMPOSER_SMTP_PASSWORD"],
-    "postmark": ["POSTMARK_SERVER_TOKEN"],
-    "sendgrid": ["SENDGRID_API_KEY"],
-    "mailgun": ["MAILGUN_API_KEY"],
-    "ses": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"],
-    "outbox": [],
-}
+PROVIDERS = ("outbox", "smtp", "postmark", "sendgrid", "mailgun", "ses")
 
 
 @dataclass
@@ -97,9 +88,13 @@ class Outbox:
     def send(self, mail: Outgoing) -> str:
         from composer.output import prepare_folder, write_all
 
-        prepare_folder(self.folder)
         path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{mail.slug}.eml"
-        write_all({path: message_bytes(mail.message)})
+        try:
+            prepare_folder(self.folder)
+            write_all({path: message_bytes(mail.message)})
+        except ComposerError as error:
+            reason = error.problems[0].message.split(";")[0]
+            raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
         return str(path)
 
 
@@ -168,12 +163,6 @@ class Smtp:
 # -- HTTP providers ------------------------------------------------------------
 
 
-def _client(headers: dict[str, str] | None = None, auth=None):
-    import httpx
-
-    return httpx.Client(timeout=TIMEOUT, headers=headers or {}, auth=auth)
-
-
 def _unsubscribe_headers(mail: Outgoing) -> dict[str, str]:
     names = ("List-Unsubscribe", "List-Unsubscribe-Post")
     return {name: mail.header(name) for name in names if mail.header(name)}
@@ -187,7 +176,7 @@ class Postmark:
         self.token, self.stream, self.base = token, stream, (base_url or self.url).rstrip("/")
 
     def send(self, mail: Outgoing) -> str:
-        from composer.http_api import call
+        from composer.http_api import call, client
 
         body = {
             "From": mail.header("From"),
@@ -200,8 +189,8 @@ class Postmark:
             "MessageStream": self.stream,
         }
         headers = {"Accept": "application/json", "X-Postmark-Server-Token": self.token}
-        with _client(headers) as client:
-            response = call(client, self.name, "POST", f"{self.base}/email", json=body,
+        with client(headers=headers) as session:
+            response = call(session, self.name, "POST", f"{self.base}/email", json=body,
                             explain=lambda e: f"{e['Message']} (ErrorCode {e['ErrorCode']})")
         return response.json()["MessageID"]
 
@@ -216,7 +205,7 @@ class SendGrid:
     def send(self, mail: Outgoing) -> str:
         from email.utils import parseaddr
 
-        from composer.http_api import call
+        from composer.http_api import call, client
 
         name, address = parseaddr(mail.header("From"))
         _, reply_to = parseaddr(mail.header("Reply-To"))
@@ -230,8 +219,8 @@ class SendGrid:
         }
         if headers := _unsubscribe_headers(mail):
             body["headers"] = headers
-        with _client({"Authorization": f"Bearer {self.key}"}) as client:
-            response = call(client, self.name, "POST", f"{self.base}/v3/mail/send", json=body, expect=(200, 202),
+        with client(headers={"Authorization": f"Bearer {self.key}"}) as session:
+            response = call(session, self.name, "POST", f"{self.base}/v3/mail/send", json=body, expect=(200, 202),
                             explain=lambda e: "; ".join(item["message"] for item in e["errors"]))
         return response.headers.get("X-Message-Id", "accepted")
 
@@ -245,11 +234,11 @@ class Mailgun:
         self.base = (base_url or self.urls[region]).rstrip("/")
 
     def send(self, mail: Outgoing) -> str:
-        from composer.http_api import call
+        from composer.http_api import call, client
 
         files = {"message": ("message.eml", message_bytes(mail.message), "message/rfc822")}
-        with _client(auth=("api", self.key)) as client:
-            response = call(client, self.name, "POST", f"{self.base}/v3/{self.domain}/messages.mime",
+        with client(auth=("api", self.key)) as session:
+            response = call(session, self.name, "POST", f"{self.base}/v3/{self.domain}/messages.mime",
                             data={"to": mail.recipients}, files=files, explain=lambda e: e["message"])
         return response.json()["id"]
 
@@ -267,14 +256,14 @@ class Ses:
         except ImportError:
             raise DeliveryError("ses: boto3 is not installed; pip install 'composer[ses]'") from None
 
-        # boto3 finds credentials itself (environment, profile), and honours AWS_ENDPOINT_URL_SESV2.
-        client = boto3.client("sesv2", region_name=self.region)
         request = {"Destination": {"ToAddresses": mail.recipients},
                    "Content": {"Raw": {"Data": message_bytes(mail.message)}}}
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
         try:
-            return client.send_email(**request)["MessageId"]
+            # boto3 finds credentials itself (environment, profile), and honours AWS_ENDPOINT_URL_SESV2.
+            ses = boto3.client("sesv2", region_name=self.region)
+            return ses.send_email(**request)["MessageId"]
         except NoCredentialsError:
             raise DeliveryError("ses: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE") from None
         except ClientError as error:
@@ -282,7 +271,7 @@ class Ses:
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
             raise DeliveryError(f"ses: error {status} {info.get('Code', '')}: {info.get('Message', '')}".rstrip(": ")) from None
         except BotoCoreError as error:
-            raise DeliveryError(f"ses: the request failed ({type(error).__name__})") from None
+            raise DeliveryError(f"ses: {error}") from None
 
 
 def provider_for(house: House, house_dir: Path, name: str | None = None) -> Provider:
@@ -310,4 +299,4 @@ def provider_for(house: House, house_dir: Path, name: str | None = None) -> Prov
                        os.environ.get("COMPOSER_MAILGUN_URL"))
     if name == "ses":
         return Ses(delivery.ses.region, delivery.ses.configuration_set)
-    raise DeliveryError(f"unknown provider '{name}'; choose one of {', '.join(ENVIRONMENT)}")
+    raise DeliveryError(f"unknown provider '{name}'; choose one of {', '.join(PROVIDERS)}")

@@ -15,6 +15,10 @@ LONGEST_WAIT = 30.0  # seconds; a provider asking for more is reported, not wait
 RETRIED = {429, 500, 502, 503, 504}
 
 
+def client(**options) -> httpx.Client:
+    return httpx.Client(timeout=30.0, **options)
+
+
 def _retry_after(response: httpx.Response, attempt: int) -> float:
     value = response.headers.get("Retry-After")
     if value:

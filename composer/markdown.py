@@ -156,10 +156,17 @@ def block_findings(source: str) -> list[Finding]:
     return findings + _common_findings(_inline_children(tokens))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+
+
 def inline_findings(source: str, *, allow_links: bool = False) -> list[Finding]:
     """Problems in a one-line field such as a headline, dek or credit."""
-    if "\n" in source.strip():
-        return [Finding(source.strip().splitlines()[1], "this field must fit on one line; join the lines")]
+    lines = source.strip().splitlines()
+    if len(lines) > 1:
+        return [Finding(lines[1], "this field must fit on one line; join the lines")]
+    if control := _CONTROL.search(source):
+        # Such characters would end up in the Subject header, where they are not allowed.
+        return [Finding(source, f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
     tokens = parse_inline(source)
     findings = _common_findings(tokens)
     if not allow_links:
@@ -196,9 +203,35 @@ def inline_to_html(source: str) -> str:
     return _md.renderer.render(list(parse_inline(source)), _md.options, {})
 
 
+def words_of(children) -> str:
+    """The typeset words of inline tokens, without Markdown marks; line breaks become spaces."""
+    return "".join(
+        " " if t.type in ("softbreak", "hardbreak") else t.content
+        for t in children
+        if t.type in ("text", "code_inline", "softbreak", "hardbreak")
+    )
+
+
 def inline_to_text(source: str) -> str:
     """The typeset words of a one-line field, without any Markdown marks."""
-    return "".join(t.content for t in parse_inline(source) if t.type in ("text", "code_inline")).strip()
+    return words_of(parse_inline(source)).strip()
+
+
+def block_to_text(source: str) -> str:
+    """The typeset words of a Markdown text, paragraph after paragraph."""
+    return " ".join(words_of(t.children or []) for t in parse(source) if t.type == "inline")
+
+
+def links_with_text(source: str) -> list[tuple[str, str]]:
+    """(target, link text) of every link in a Markdown text, in reading order."""
+    found = []
+    for token in parse(source):
+        children = token.children or []
+        for i, child in enumerate(children):
+            if child.type == "link_open":
+                end = next(j for j in range(i + 1, len(children)) if children[j].type == "link_close")
+                found.append((str(child.attrs["href"]), words_of(children[i + 1 : end])))
+    return found
 
 
 def is_one_paragraph(source: str) -> bool:

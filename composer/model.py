@@ -11,7 +11,7 @@ import string
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from composer import markdown
@@ -76,20 +76,20 @@ def _check_item(value: str) -> str:
     return value
 
 
-def _parse_date(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise PydanticCustomError(
-                "date",
-                "{message}",
-                {"message": f"'{value}' is not a date; write it as YYYY-MM-DD, for example 2024-01-12"},
-            ) from None
-    return value
+def _parse_date(value: object) -> date:
+    # Only text: pydantic would read a number such as 1704931200 as a Unix timestamp.
+    try:
+        return date.fromisoformat(value.strip()) if isinstance(value, str) else date.fromisoformat("-")
+    except ValueError:
+        raise PydanticCustomError(
+            "date",
+            "{message}",
+            {"message": f"'{value}' is not a date; write it as YYYY-MM-DD, for example 2024-01-12"},
+        ) from None
 
 
-Text = Annotated[str, Field(min_length=1), AfterValidator(str.strip)]
+# Stripped before the length check, so that a value of only spaces counts as empty.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Inline = Annotated[Text, AfterValidator(_check_inline)]
 Credit = Annotated[Text, AfterValidator(_check_credit)]
 Prose = Annotated[Text, AfterValidator(_check_block)]
@@ -190,19 +190,22 @@ def _check_unsubscribe(value: str) -> str:
 
 
 def _check_url_pattern(value: str) -> str:
-    fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    def refuse(message: str):
+        raise PydanticCustomError("pattern", "{message}", {"message": message, "findings": []})
+
+    malformed = "the web-copy pattern may only hold {date} and {slug}, each as it is, with no format after a colon"
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError:
+        refuse(malformed)
     unknown = fields - {"date", "slug"}
     if unknown:
-        raise PydanticCustomError(
-            "pattern",
-            "{message}",
-            {
-                "message": f"unknown placeholder {{{sorted(unknown)[0]}}}; the web-copy pattern "
-                "may use {date} and {slug}",
-                "findings": [],
-            },
-        )
-    _check_web_link(value.replace("{", "").replace("}", ""))
+        refuse(f"unknown placeholder {{{sorted(unknown)[0]}}}; the web-copy pattern may use {{date}} and {{slug}}")
+    try:
+        example = value.format(date="2024-01-12", slug="2024-01-12")
+    except (ValueError, IndexError, KeyError):
+        refuse(malformed)
+    _check_web_link(example)
     return value
 
 
@@ -253,9 +256,13 @@ class Colors(Model):
     dark_page: Color = "#121213"
 
 
+# A CSS font stack: names, quotes, commas. Anything else could break out of the style sheet.
+FontStack = Annotated[Text, Field(pattern=r"^[\w\s,'\"-]+$")]
+
+
 class Fonts(Model):
-    body: Text = "Georgia, 'Times New Roman', Times, serif"
-    headings: Text = "'Helvetica Neue', Helvetica, Arial, sans-serif"
+    body: FontStack = "Georgia, 'Times New Roman', Times, serif"
+    headings: FontStack = "'Helvetica Neue', Helvetica, Arial, sans-serif"
 
 
 _APPEAL = (

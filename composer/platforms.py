@@ -15,12 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from composer.http_api import client
 from composer.model import Edition
 from composer.output import write_all
 from composer.problems import DeliveryError
-
-ENVIRONMENT = {"mailchimp": ["MAILCHIMP_API_KEY"], "buttondown": ["BUTTONDOWN_API_KEY"]}
-
 
 @dataclass
 class Draft:
@@ -37,12 +35,6 @@ class Platform(Protocol):
     def send(self, draft: Draft, at: datetime | None) -> str: ...
 
 
-def _client(**kwargs):
-    import httpx
-
-    return httpx.Client(timeout=30.0, **kwargs)
-
-
 class Mailchimp:
     name = "mailchimp"
 
@@ -52,7 +44,7 @@ class Mailchimp:
         self.dc = key.rsplit("-", 1)[1]
         self.list_id = list_id
         self.base = (base_url or f"https://{self.dc}.api.mailchimp.com").rstrip("/") + "/3.0"
-        self.client = _client(auth=("composer", key))
+        self.client = client(auth=("composer", key))
 
     def _call(self, method: str, path: str, expect=(200,), **kwargs):
         from composer.http_api import call
@@ -101,7 +93,7 @@ class Buttondown:
 
     def __init__(self, key: str, base_url: str | None = None):
         self.base = (base_url or "https://api.buttondown.com").rstrip("/") + "/v1"
-        self.client = _client(headers={"Authorization": f"Token {key}", "X-API-Version": self.api_version})
+        self.client = client(headers={"Authorization": f"Token {key}", "X-API-Version": self.api_version})
 
     def _call(self, method: str, path: str, expect=(200,), **kwargs):
         from composer.http_api import call
@@ -153,22 +145,44 @@ def platform_for(edition: Edition, name: str | None) -> Platform:
     raise DeliveryError(f"unknown platform '{name}'; choose mailchimp or buttondown")
 
 
-def state_path(issue: Path) -> Path:
-    return issue.with_name(f"{issue.stem}.publish.json")
+class PublishState:
+    """The platforms' ids for an issue's drafts, in `<issue>.publish.json` beside it."""
 
+    def __init__(self, issue: Path):
+        self.path = issue.with_name(f"{issue.stem}.publish.json")
+        self.data = self._read()
 
-def remembered(issue: Path, platform: str) -> dict | None:
-    path = state_path(issue)
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text()).get(platform)
-    except (ValueError, OSError):
-        raise DeliveryError(f"{path} is damaged; delete it to publish a new draft") from None
+    def _damaged(self) -> DeliveryError:
+        return DeliveryError(f"{self.path} is damaged; delete it to publish a new draft")
 
+    def _read(self) -> dict:
+        if not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            raise self._damaged() from None
+        if not isinstance(data, dict):
+            raise self._damaged()
+        return data
 
-def remember(issue: Path, platform: str, draft: Draft) -> None:
-    path = state_path(issue)
-    state = json.loads(path.read_text()) if path.exists() else {}
-    state[platform] = draft.state
-    write_all({path: (json.dumps(state, indent=2) + "\n").encode()})
+    def draft(self, platform: str) -> dict | None:
+        entry = self.data.get(platform)
+        if entry is not None and not (isinstance(entry, dict) and isinstance(entry.get("id"), (str, int))):
+            raise self._damaged()
+        return entry
+
+    def check_writable(self) -> None:
+        """Before creating anything at the platform: a draft whose id cannot be kept would be orphaned."""
+        if not os.access(self.path.parent, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
+            raise DeliveryError(f"cannot write {self.path}, where the draft's id is kept; check the folder's permissions")
+
+    def remember(self, platform: str, draft: Draft) -> None:
+        from composer.problems import ComposerError
+
+        self.data[platform] = draft.state
+        try:
+            write_all({self.path: (json.dumps(self.data, indent=2) + "\n").encode()})
+        except ComposerError:
+            raise DeliveryError(f"{platform}: draft {draft.id} saved, but {self.path} could not be written; "
+                                "note the id before publishing again") from None

@@ -17,12 +17,15 @@ from importlib import resources
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from composer import budget
-from composer.build import render
+from composer.build import render_checked
+from composer.hosts import LOOPBACK
 from composer.loader import HOUSE_FILE
 from composer.problems import ComposerError
 from composer.theme import default_theme_dir
@@ -54,6 +57,7 @@ class Preview:
         self.snapshot = Snapshot()
         self._changed = asyncio.Condition()
         self.theme_dir: Path | None = None
+        self.warnings: list[str] = []
 
     # -- building ------------------------------------------------------------
     def rebuild(self) -> Snapshot:
@@ -61,11 +65,16 @@ class Preview:
         started = time.perf_counter()
         previous = self.snapshot
         try:
-            built = render(self.issue)
+            # The same checks as `build`: what would stop a build shows in the overlay.
+            built, warnings = render_checked(self.issue)
         except ComposerError as error:
             problems = [str(p) for p in error.problems]
             snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
+        except Exception as error:  # noqa: BLE001 - the preview must outlive any one broken save
+            problems = [f"{self.issue}:1:1: could not render this save ({type(error).__name__}: {error})"]
+            snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
         else:
+            self.warnings = [str(w) for w in warnings]
             self.theme_dir = built.edition.theme_dir
             html = built.html.encode("utf-8")
             house = built.edition.house
@@ -90,6 +99,8 @@ class Preview:
                 self.log(f"  {line}")
         else:
             self.log(f"{reason}: rebuilt in {snapshot.build_ms:.0f} ms ({snapshot.meta['size']:,} bytes)")
+            for line in self.warnings:
+                self.log(f"  {line}")
 
     async def publish(self, reason: str) -> None:
         snapshot = await asyncio.to_thread(self.rebuild)
@@ -159,7 +170,7 @@ class Preview:
     async def state(self, request: Request) -> JSONResponse:
         return JSONResponse(self.snapshot.state(), headers={"Cache-Control": "no-store"})
 
-    def app(self) -> Starlette:
+    def app(self, hosts: list[str]) -> Starlette:
         async def not_found(request: Request, exc) -> PlainTextResponse:
             return PlainTextResponse("not found: the preview serves only itself and the email\n", status_code=404)
 
@@ -170,7 +181,10 @@ class Preview:
             Route("/state", self.state),
             Route("/events", self.events),
         ]
-        return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+        # Only requests addressed to the preview's own host name: a web page that points
+        # some other name at 127.0.0.1 (DNS rebinding) must not read unsent issues.
+        middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
+        return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
 
 
 def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print) -> None:
@@ -194,7 +208,9 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print) -
 
     log(f"previewing {issue} at {url}  (Ctrl-C to stop)")
     preview.report(preview.rebuild(), "first build")
-    config = uvicorn.Config(preview.app(), log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
+    # Exposed on purpose with --host, it answers whatever name the network uses for this machine.
+    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"] if host in LOOPBACK else ["*"]
+    config = uvicorn.Config(preview.app(hosts), log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
     server = uvicorn.Server(config)
 
     async def main() -> None:

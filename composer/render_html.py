@@ -6,6 +6,7 @@ import importlib
 import logging
 import re
 import sys
+import traceback
 import types
 
 
@@ -29,7 +30,7 @@ if "requests" not in sys.modules:
 
 import cssutils  # noqa: E402
 import mjml  # noqa: E402
-from jinja2 import TemplateError, TemplateSyntaxError  # noqa: E402
+from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
 from composer.model import Edition  # noqa: E402
@@ -47,27 +48,34 @@ _UNKNOWN_TAG = re.compile(r"<(mj-[a-z-]+)")
 cssutils.log.setLevel(logging.CRITICAL)
 
 
-def _template_error(error: TemplateError) -> ComposerError:
+def _template_error(error: Exception, name: str) -> ComposerError:
+    """Where in which template it went wrong, for whoever edits the house's theme."""
     if isinstance(error, TemplateSyntaxError):
-        return ComposerError.at(error.filename or error.name or "template", f"template error: {error.message}", error.lineno or 1)
-    return ComposerError.at("template", f"template error: {error}; check the house's template overrides")
+        where, line = error.filename or error.name or name, error.lineno or 1
+        return ComposerError.at(where, f"template error: {error.message}", line)
+    # Jinja keeps template files and lines in the traceback of errors raised while rendering.
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    where, line = (frames[-1].filename, frames[-1].lineno or 1) if frames else (name, 1)
+    if isinstance(error, TemplateNotFound):
+        message = f"template error: no template named '{error.name}' in the theme or the house's templates"
+    else:
+        message = f"template error: {type(error).__name__}: {error}; check the house's template overrides"
+    return ComposerError.at(where, message, line)
+
+
+def _render_template(edition: Edition, name: str, context: dict) -> str:
+    try:
+        return environment(edition.theme_dir).get_template(name).render(context)
+    except Exception as error:  # a house's own template can fail in any way at all
+        raise _template_error(error, name) from None
 
 
 def render_mjml(edition: Edition) -> str:
-    env = environment(edition.theme_dir)
-    try:
-        context = {"edition": edition, "issue": edition.issue, "house": edition.house}
-        return env.get_template("email.mjml.j2").render(context)
-    except TemplateError as error:
-        raise _template_error(error) from None
+    return _render_template(edition, "email.mjml.j2", {"edition": edition, "issue": edition.issue, "house": edition.house})
 
 
 def render_css(edition: Edition, name: str) -> str:
-    env = environment(edition.theme_dir)
-    try:
-        return env.get_template(name).render(house=edition.house)
-    except TemplateError as error:
-        raise _template_error(error) from None
+    return _render_template(edition, name, {"house": edition.house})
 
 
 def compile_mjml(source: str) -> str:

@@ -192,7 +192,7 @@ def render_text(edition: Edition) -> str:
     out.blocks.append(RULE)
     out.line(
         f"You are receiving {plain(house.newsletter)} because you subscribed to it at "
-        f"{plain(house.publication)} ({house.publication_url})."
+        f"{plain(house.publication)} ({edition.link(house.publication_url, 'masthead')})."
     )
     out.line(f"Unsubscribe: {house.unsubscribe_url}")
     if edition.web_url:

@@ -15,12 +15,18 @@ def tag(url: str, *, source: str, medium: str, campaign: str, content: str) -> s
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         return url
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    present = {key for key, _ in query}
-    wanted = dict(zip(UTM_KEYS, (source, medium, campaign, content)))
-    query += [(key, value) for key, value in wanted.items() if key not in present]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    present = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    wanted = dict(zip(UTM_KEYS, (source, medium, campaign, content), strict=True))
+    added = urlencode([(key, value) for key, value in wanted.items() if key not in present])
+    if not added:
+        return url
+    # Appended to the query as written: re-encoding it could break a signed or unusual URL.
+    return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
+
+
+def utm_keys(url: str) -> set[str]:
+    return {key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True) if key.lower().startswith("utm_")}
 
 
 def has_utm(url: str) -> bool:
-    return any(key.lower().startswith("utm_") for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    return bool(utm_keys(url))

@@ -142,6 +142,7 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+_BLOCK_START = re.compile(r"^\s*(?:-\s+)?(?:[\w-]+:\s*)?[|>][-+0-9]*\s*(?:#.*)?$")
 _OPENING_QUOTE = re.compile(r"""^\s*(?:-\s+)?(?:[\w-]+:\s+)?(["'])""")
 
 
@@ -151,7 +152,12 @@ def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
     A missing closing quote makes YAML read on into the following lines and
     fail somewhere later; the editor needs the line where the quote opened.
     """
+    block_indent = None  # inside a `|` or `>` block, quotes are prose, not YAML
     for number, line in enumerate(text.splitlines()[:before_line], start=1):
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue
+        block_indent = indent if _BLOCK_START.match(line) else None
         match = _OPENING_QUOTE.match(line)
         if match and line.rstrip()[match.end() - 1 :].count(match.group(1)) == 1:
             return number, match.end()
