@@ -91,7 +91,7 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
         }[kind]
         return f"`{name}` should be {wanted}, but it is {_describe(value_at_loc)}"
     if kind == "string_too_short":
-        return f"`{name}` is empty; write some text or remove the key"
+        return f"`{name}` is empty; write the text here"
     if kind == "too_short":
         return f"`{name}` needs at least {ctx.get('min_length')} entry; add one"
     if kind == "too_long":

@@ -42,6 +42,9 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "two-state-department-choices.yaml": [(12, 24, "remove one of the two")],
     "too-many-teasers.yaml": [(12, 3, "`teasers` holds at most 4 entries")],
     "no-items.yaml": [(11, 8, "`items` needs at least 1 entry"), (12, 1, "unknown key `notes`")],
+    "blank-headline.yaml": [(4, 11, "`headline` is empty; write the text here")],
+    "date-as-number.yaml": [(1, 7, "'1704931200' is not a date; write it as YYYY-MM-DD")],
+    "control-character.yaml": [(4, 35, "`headline`: this field must fit on one line")],
 }
 
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
@@ -67,13 +70,29 @@ def test_bad_issue_reports_the_line_and_writes_nothing(name: str, tmp_path: Path
     result = run_cli("build", BAD / name, "-o", out)
 
     assert result.exit_code == 2
-    assert "Traceback" not in result.stderr + result.stdout
     assert result.stdout == ""
     reported = problems(result.stderr)
     assert [(line, col) for _, line, col, _ in reported] == [(line, col) for line, col, _ in EXPECTED[name]]
     for (path, _, _, message), (_, _, words) in zip(reported, EXPECTED[name], strict=True):
         assert path == str(BAD / name)
         assert words in message
+    assert not out.exists()
+
+
+def test_every_fixture_in_one_real_process_gives_lines_not_a_traceback(tmp_path: Path):
+    """The console script as an editor runs it: all problems of all files, then exit code 2."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    fixtures = sorted(BAD.glob("*.yaml"))
+    result = subprocess.run([sys.executable, "-m", "composer", "build", *map(str, fixtures), "-o", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    reported = problems(result.stderr)
+    assert len(reported) == sum(len(expected) for expected in EXPECTED.values())
+    assert {path for path, *_ in reported} == {str(p) for p in fixtures}
     assert not out.exists()
 
 

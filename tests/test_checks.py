@@ -208,3 +208,87 @@ def test_every_code_is_documented_in_the_readme_with_bad_and_good_examples():
         assert entry, f"{code} is not in the README's list"
         cells = [c.strip() for c in entry[1].split("|")]
         assert len(cells) >= 4 and all(cells[:4]), f"{code} needs a severity, summary, bad and good example"
+
+
+def _issue_with(tmp_path: Path, old: str, new: str, *, date_line: str | None = None) -> Path:
+    shutil.copy(CHECK / "house.yaml", tmp_path / "house.yaml")
+    text = (CHECK / "base.yaml").read_text()
+    assert old in text
+    text = text.replace(old, new, 1)
+    if date_line:
+        text = text.replace("date: 2023-03-17", date_line, 1)
+    issue = tmp_path / "issue.yaml"
+    issue.write_text(text)
+    return issue
+
+
+def codes_in(issue: Path) -> list[tuple[str, int, int]]:
+    _, report = check(str(issue))
+    return [(f["code"], f["line"], f["column"]) for f in findings(report)]
+
+
+def test_dates_without_a_year_take_the_nearest_one(tmp_path: Path):
+    # An issue of early January: "December 28" is the December before, and was a Thursday.
+    issue = _issue_with(tmp_path, "Word of the trip first surfaced on Monday,",
+                        "Word of the trip first surfaced on Thursday, December 28,", date_line="date: 2024-01-05")
+    assert not [c for c in codes_in(issue) if c[0] in ("DW202", "DW203")]
+
+
+def test_weekday_and_date_with_a_year(tmp_path: Path):
+    good = _issue_with(tmp_path, "    On Tuesday, a Russian", "    On Monday, March 14, 2022, a Russian")
+    assert not [c for c in codes_in(good) if c[0] == "DW203"]
+    bad = _issue_with(tmp_path, "    On Tuesday, a Russian", "    On Tuesday, March 14, 2022, a Russian")
+    assert [c for c in codes_in(bad) if c[0] == "DW203"] == [("DW203", 88, 8)]
+
+
+def test_this_coming_weekday_is_in_the_future(tmp_path: Path):
+    issue = _issue_with(tmp_path, "    On Tuesday, a Russian", "    On this coming Monday, a Russian")
+    _, report = check(str(issue))
+    [found] = [f for f in findings(report) if f["code"] == "DW201"]
+    assert "2023-03-20" in found["message"]
+
+
+def test_text_split_over_lines_is_checked_as_one():
+    from composer import markdown
+
+    assert markdown.block_to_text("talks\nresumed on\nTuesday, March 14") == "talks resumed on Tuesday, March 14"
+
+
+def test_dw402_points_at_the_quote_after_an_em_dash(tmp_path: Path):
+    issue = _issue_with(tmp_path, "Word of the trip first surfaced on Monday,",
+                        "Word of the trip -- the first since the '90s -- first surfaced on Monday,")
+    assert [c for c in codes_in(issue) if c[0] == "DW402"] == [("DW402", 15, 43)]
+
+
+def test_aligned_comments_are_not_doubled_spaces(tmp_path: Path):
+    issue = _issue_with(tmp_path, "kind: Reporting\n", "kind: Reporting   # or Analysis\n")
+    assert not [c for c in codes_in(issue) if c[0] == "DW403"]
+
+
+def test_tracking_keeps_the_query_as_written():
+    from composer.tracking import tag
+
+    signed = "https://x.org/a?q=a%20b&flag&sig=ab%2Bc/d"
+    assert tag(signed, source="s", medium="m", campaign="c", content="k") == (
+        signed + "&utm_source=s&utm_medium=m&utm_campaign=c&utm_content=k")
+
+
+def test_tracking_with_a_logo(tmp_path: Path):
+    from composer.build import render
+    from conftest import soup
+
+    shutil.copy(CHECK / "base.yaml", tmp_path / "2023-03-17.yaml")
+    house = (CHECK / "house.yaml").read_text()
+    (tmp_path / "house.yaml").write_text(house + "tracking: {enabled: true}\nlogo:\n  url: https://x.org/logo.png\n"
+                                         "  alt: Responsible Statecraft\n")
+    result = run_cli("build", str(tmp_path / "2023-03-17.yaml"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    built = render(tmp_path / "2023-03-17.yaml")
+    logo_link = soup(built.html).find("img", alt="Responsible Statecraft").find_parent("a")["href"]
+    assert logo_link.endswith("utm_content=masthead") and logo_link in built.text
+
+
+def test_check_with_no_issue_files(tmp_path: Path):
+    result = run_cli("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "no issue files found" in result.stderr

@@ -18,7 +18,6 @@ def test_every_mso_conditional_survives_inlining(example):
     before = MSO.findall(compiled)
     assert len(before) > 10
     assert MSO.findall(inlined) == before
-    assert inlined == example.html
 
 
 def test_columns_keep_their_outlook_width(example):

@@ -124,3 +124,38 @@ def test_the_readme_house_example_validates(tmp_path: Path):
     write_house(tmp_path, house)
     edition = load_edition(tmp_path / "2024-01-12.yaml")
     assert edition.house.delivery.provider == "smtp" and edition.house.platform.mailchimp.list_id == "a1b2c3d4e5"
+
+
+def _theme_lead(issue_dir: Path, template: str) -> str:
+    from conftest import run_cli
+
+    theme = issue_dir / "theme" / "parts"
+    theme.mkdir(parents=True, exist_ok=True)
+    (theme / "lead.mjml.j2").write_text(template)
+    write_house(issue_dir, "templates: theme\n")
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
+    assert result.exit_code == 2
+    assert not (issue_dir / "out").exists()
+    [line] = [line for line in result.stderr.splitlines() if "template error" in line]
+    return line
+
+
+def test_theme_errors_point_at_the_template_line(issue_dir: Path):
+    lead = issue_dir / "theme" / "parts" / "lead.mjml.j2"
+    assert _theme_lead(issue_dir, "<mj-section>\n{{ 1/0 }}\n</mj-section>\n") == (
+        f"{lead}:2:1: template error: ZeroDivisionError: division by zero; check the house's template overrides")
+    assert _theme_lead(issue_dir, '{% include "nope.j2" %}\n') == (
+        f"{lead}:1:1: template error: no template named 'nope.j2' in the theme or the house's templates")
+    assert _theme_lead(issue_dir, "\n{% if %}\n").startswith(f"{lead}:2:1: template error: ")
+
+
+def test_house_values_that_would_break_the_email_are_refused(tmp_path: Path):
+    from conftest import run_cli
+
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    write_house(tmp_path, "web_url: 'https://x.org/{date:%Y}/'\nfonts:\n  body: 'Arial; } body { background: red'\n")
+    result = run_cli("build", tmp_path / "2024-01-12.yaml", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"{tmp_path / 'house.yaml'}:1:10: `web_url`: the web-copy pattern may only hold")
+    assert lines[1].startswith(f"{tmp_path / 'house.yaml'}:3:9: `fonts.body` has an invalid value")

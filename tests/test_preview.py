@@ -50,10 +50,10 @@ class PreviewProcess:
             time.sleep(0.02)
         raise AssertionError(f"{pattern!r} not printed; output so far: {self.lines}")
 
-    def get(self, path: str) -> tuple[int, bytes]:
+    def get(self, path: str, host: str | None = None) -> tuple[int, bytes]:
         # http.client sends the path exactly as given, so "../" reaches the server unnormalised.
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host} if host else {})
         response = connection.getresponse()
         return response.status, response.read()
 
@@ -201,3 +201,34 @@ def test_missing_issue_is_a_clear_error(tmp_path: Path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == f"{tmp_path / 'nope.yaml'}:1:1: file not found; check the path and the file name"
+
+
+def test_other_host_names_are_refused(preview):
+    # A web page that points its own name at 127.0.0.1 (DNS rebinding) gets nothing.
+    assert preview.get("/email.html", host="attacker.example")[0] == 400
+    assert preview.get("/email.html", host=f"localhost:{preview.port}")[0] == 200
+
+
+def test_a_broken_template_shows_in_the_overlay_and_the_preview_carries_on(browser, issue: Path):
+    (issue.parent / "house.yaml").write_text("templates: theme\n")
+    theme = issue.parent / "theme" / "parts"
+    theme.mkdir(parents=True)
+    lead = theme / "lead.mjml.j2"
+    good = (Path(__file__).resolve().parent.parent / "templates" / "parts" / "lead.mjml.j2").read_text()
+    lead.write_text(good)
+    running = PreviewProcess(issue)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(running.url)
+        page.frame_locator("#email").locator("h1").wait_for()
+        lead.write_text(good.replace("{{ issue.lead", "{{ 1/0 }}{{ issue.lead"))
+        overlay = page.locator("#overlay")
+        overlay.wait_for(state="visible", timeout=5000)
+        assert f"{lead}:4:" in overlay.inner_text() and "ZeroDivisionError" in overlay.inner_text()
+        lead.write_text(good)
+        overlay.wait_for(state="hidden", timeout=5000)
+        assert running.get("/state")[0] == 200
+    finally:
+        context.close()
+        running.stop()

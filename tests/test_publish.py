@@ -269,3 +269,12 @@ def test_buttondown_bad_token(buttondown, issue: Path, monkeypatch):
     result = run_cli("publish", issue, "--platform", "buttondown")
     assert result.exit_code == 1
     assert result.stderr.strip() == "error: buttondown: error, 401 UNAUTHORIZED: Invalid token."
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '"x"', "null", '{"mailchimp": "abc"}', "{not json"])
+def test_a_damaged_state_file_is_one_line(mailchimp, issue: Path, content: str):
+    (issue.parent / "2023-09-22.publish.json").write_text(content)
+    result = run_cli("publish", issue)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {issue.parent / '2023-09-22.publish.json'} is damaged; delete it to publish a new draft"
+    assert mailchimp.calls == []  # nothing created at the platform

@@ -313,3 +313,11 @@ def test_ses_rejection_is_one_line(ses, issue: Path):
         "error: ses: error 400 MessageRejected: Did not have authority to send from email "
         "newsletter@responsiblestatecraft.org"
     )
+
+
+def test_ses_setup_errors_are_one_line(ses, issue: Path):
+    (issue.parent / "house.yaml").write_text((issue.parent / "house.yaml").read_text() + "delivery:\n  ses:\n    region: us east\n")
+    result = send(issue, "ses")
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ses: ") and "us east" in line

@@ -6,6 +6,7 @@ import email
 import email.policy
 import re
 import shutil
+import time
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def check_received(received, issue: Path) -> email.message.EmailMessage:
     assert message["Subject"] == "[TEST] Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch"
     assert message["To"] == ", ".join(REVIEWERS)
     assert re.fullmatch(r"<[^@>]+@responsiblestatecraft\.org>", message["Message-ID"])
-    assert message["Date"].datetime is not None
+    sent_at = message["Date"].datetime
+    assert abs(sent_at.timestamp() - time.time()) < 300
     assert message["List-Unsubscribe"] == "<https://responsiblestatecraft.org/newsletter/unsubscribe/>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     for name in ("From", "Sender", "Reply-To"):
@@ -224,3 +226,14 @@ def test_build_eml_writes_the_message_beside_the_files(tmp_path: Path):
     assert decoded(plain) == (out / "2023-03-17.txt").read_text()
     assert decoded(rich) == (out / "2023-03-17.html").read_text()
     assert message["Subject"] == "Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch"
+
+
+def test_an_outbox_that_cannot_be_written_is_one_line(tmp_path: Path):
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    (tmp_path / "outbox").write_text("a file where the folder should be")
+    result = run_cli("send", tmp_path / "2024-01-12.yaml", "--to", "ed@example.org")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (  # after the issue's check warnings
+        f"error: outbox: cannot create the output folder because a file is in the way ({tmp_path / 'outbox'}); "
+        "set `delivery.outbox` in house.yaml"
+    )
