@@ -69,9 +69,11 @@ class Preview:
             built, warnings = render_checked(self.issue)
         except ComposerError as error:
             problems = [str(p) for p in error.problems]
-            snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
         except Exception as error:  # noqa: BLE001 - the preview must outlive any one broken save
             problems = [f"{self.issue}:1:1: could not render this save ({type(error).__name__}: {error})"]
+        else:
+            problems = []
+        if problems:
             snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
         else:
             self.warnings = [str(w) for w in warnings]
@@ -79,7 +81,7 @@ class Preview:
             html = built.html.encode("utf-8")
             house = built.edition.house
             meta = {
-                "sender": house.newsletter,
+                "sender": house.sender.name,
                 "subject": built.edition.subject,
                 "preheader": built.edition.preheader,
                 "size": len(html),
