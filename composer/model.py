@@ -22,10 +22,15 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _refusal(kind: str, message: str, **context) -> PydanticCustomError:
+    """A validation error whose message the loader shows as it is (see loader.problems_from)."""
+    return PydanticCustomError(kind, "{message}", {"message": message, **context})
+
+
 def _reject(findings: list[markdown.Finding]) -> None:
     if findings:
         # The loader turns each finding into its own line, located by its snippet.
-        raise PydanticCustomError("markdown", "{message}", {"message": findings[0].message, "findings": findings})
+        raise _refusal("markdown", findings[0].message, findings=findings)
 
 
 def _check_block(value: str) -> str:
@@ -48,30 +53,22 @@ def _check_web_link(value: str) -> str:
     if reason is None and not value.lower().startswith(("https://", "http://")):
         reason = f"'{value}' must be a web address starting with https://"
     if reason:
-        raise PydanticCustomError("link", "{message}", {"message": reason, "findings": []})
+        raise _refusal("link", reason)
     return value
 
 
 def _check_item(value: str) -> str:
     if not markdown.is_one_paragraph(value):
-        raise PydanticCustomError(
+        raise _refusal(
             "item_paragraph",
-            "{message}",
-            {
-                "message": "an item is a single paragraph; remove the blank lines, quotes or list "
-                "marks inside it, or split it into two items",
-                "findings": [],
-            },
+            "an item is a single paragraph; remove the blank lines, quotes or list marks inside it, "
+            "or split it into two items",
         )
     if not markdown.links(value):
-        raise PydanticCustomError(
+        raise _refusal(
             "item_link",
-            "{message}",
-            {
-                "message": "this item has no link; the house always credits its source, "
-                "so link the outlet's name, as in [Reuters](https://www.reuters.com/…)",
-                "findings": [],
-            },
+            "this item has no link; the house always credits its source, "
+            "so link the outlet's name, as in [Reuters](https://www.reuters.com/…)",
         )
     return value
 
@@ -81,11 +78,7 @@ def _parse_date(value: object) -> date:
     try:
         return date.fromisoformat(value.strip()) if isinstance(value, str) else date.fromisoformat("-")
     except ValueError:
-        raise PydanticCustomError(
-            "date",
-            "{message}",
-            {"message": f"'{value}' is not a date; write it as YYYY-MM-DD, for example 2024-01-12"},
-        ) from None
+        raise _refusal("date", f"'{value}' is not a date; write it as YYYY-MM-DD, for example 2024-01-12") from None
 
 
 # Stripped before the length check, so that a value of only spaces counts as empty.
@@ -102,9 +95,7 @@ def _check_code(value: str) -> str:
     from composer.codes import CODES
 
     if value not in CODES:
-        raise PydanticCustomError(
-            "code", "{message}", {"message": f"no check has the code '{value}'; see the README's list", "findings": []}
-        )
+        raise _refusal("code", f"no check has the code '{value}'; see the README's list")
     return value
 
 
@@ -153,14 +144,11 @@ class Issue(Model):
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:
         if self.state_department and "state_department_line" in self.model_fields_set:
-            raise PydanticCustomError(
+            raise _refusal(
                 "state_department",
-                "{message}",
-                {
-                    "message": "this picks the standard line for an issue without a State Department "
-                    "summary, but this issue has a `state_department` summary; remove one of the two",
-                    "loc": ("state_department_line",),
-                },
+                "this picks the standard line for an issue without a State Department summary, "
+                "but this issue has a `state_department` summary; remove one of the two",
+                loc=("state_department_line",),
             )
         return self
 
@@ -178,20 +166,16 @@ def _check_unsubscribe(value: str) -> str:
         return value
     if value.lower().startswith("https://"):
         return value
-    raise PydanticCustomError(
+    raise _refusal(
         "unsubscribe",
-        "{message}",
-        {
-            "message": f"'{value}' is neither an https:// address nor a provider merge tag such as "
-            "*|UNSUB|* or {{ unsubscribe_url }}; one-click unsubscribe needs one of them",
-            "findings": [],
-        },
+        f"'{value}' is neither an https:// address nor a provider merge tag such as "
+        "*|UNSUB|* or {{ unsubscribe_url }}; one-click unsubscribe needs one of them",
     )
 
 
 def _check_url_pattern(value: str) -> str:
     def refuse(message: str):
-        raise PydanticCustomError("pattern", "{message}", {"message": message, "findings": []})
+        raise _refusal("pattern", message)
 
     malformed = "the web-copy pattern may only hold {date} and {slug}, each as it is, with no format after a colon"
     try:
@@ -285,9 +269,7 @@ def _check_address(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise PydanticCustomError(
-            "address", "{message}", {"message": f"'{value}' is not an e-mail address ({error})", "findings": []}
-        ) from None
+        raise _refusal("address", f"'{value}' is not an e-mail address ({error})") from None
 
 
 EmailAddress = Annotated[Text, AfterValidator(_check_address)]
