@@ -12,11 +12,11 @@ from composer.loader import HOUSE_FILE, load_edition
 from composer.model import Edition
 from composer.output import prepare_folder, write_all
 from composer.problems import ComposerError, Problem
+from composer.render_html import render_html
+from composer.render_text import render_text
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
-from composer.render_html import render_html
-from composer.render_text import render_text
 
 
 @dataclass
