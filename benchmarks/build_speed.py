@@ -29,7 +29,7 @@ WARM_RUNS = 50
 
 sys.path.insert(0, str(ROOT))
 
-from composer.build import issue_files, render, render_checked  # noqa: E402
+from composer.pipeline import issue_files, render, render_checked  # noqa: E402
 from composer.render_html import render_mjml  # noqa: E402
 
 

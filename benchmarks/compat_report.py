@@ -99,7 +99,7 @@ def flagged(html_files: list[Path]) -> dict[str, dict[str, set[str]]]:
 
 
 def built_examples(folder: Path) -> list[Path]:
-    from composer.build import issue_files, render
+    from composer.pipeline import issue_files, render
 
     paths = []
     for issue in issue_files([ROOT / "examples"]):

@@ -1,4 +1,4 @@
-"""The command line: one function per command, each a thin shell around the library."""
+"""The command line: typer options and exit codes; each command's work is in composer/commands/."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
 from composer import __version__
-from composer.problems import ComposerError, DeliveryError
+from composer.diagnostics import ComposerError, DeliveryError
 
 app = typer.Typer(
     help="Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text.",
@@ -28,27 +28,19 @@ EXIT_PROBLEMS = 2
 EXIT_NOT_DELIVERED = 1
 
 
-def report(error: ComposerError) -> None:
-    for problem in error.problems:
-        typer.echo(str(problem), err=True)
+def report(error: ComposerError) -> NoReturn:
+    for diagnostic in error.diagnostics:
+        typer.echo(str(diagnostic), err=True)
     raise typer.Exit(EXIT_PROBLEMS)
 
 
-def fail(error: DeliveryError) -> None:
+def fail(error: DeliveryError) -> NoReturn:
     typer.echo(f"error: {error}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
-def _render_for_sending(issue: Path):
-    from composer.build import render_checked
-
-    try:
-        built, warnings = render_checked(issue)
-    except ComposerError as error:
-        report(error)
-    for warning in warnings:
-        typer.echo(str(warning), err=True)
-    return built
+def warn(line: str) -> None:
+    typer.echo(line, err=True)
 
 
 def _show_version(value: bool) -> None:
@@ -77,14 +69,14 @@ def build(
     eml: Annotated[bool, typer.Option("--eml", help="Also write <slug>.eml, the complete MIME message.")] = False,
 ) -> None:
     """Build each issue into <slug>.html and <slug>.txt in the output folder."""
-    from composer.build import build as build_issues
+    from composer.commands.build import build as build_issues
 
     try:
         result = build_issues(issues, output, allow_clipping=allow_clipping, eml=eml)
     except ComposerError as error:
         report(error)
     for warning in result.warnings:
-        typer.echo(str(warning), err=True)
+        warn(str(warning))
     for path, size in result.written.items():
         typer.echo(f"wrote {path}  ({size:,} bytes)")
 
@@ -99,30 +91,17 @@ def send(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent, and send nothing.")] = False,
 ) -> None:
     """Send a test copy of ISSUE, subject "[TEST] …", to a few reviewers."""
-    from composer.delivery import Outgoing, check_recipients, provider_for
+    from composer.commands.send import prepare
 
     try:
-        recipients = check_recipients(to)
+        test_send = prepare(issue, to, provider, warn=warn)
+        lines = test_send.dry_run() if dry_run else [test_send.send()]
     except ComposerError as error:
         report(error)
-    built = _render_for_sending(issue)
-    mail = Outgoing(built.message(recipients, test=True), recipients, built.html, built.text, built.edition.slug)
-    try:
-        chosen = provider_for(built.edition.house, issue.parent, provider)
     except DeliveryError as error:
         fail(error)
-    if dry_run:
-        for name in ("From", "Reply-To", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"):
-            if mail.header(name):
-                typer.echo(f"{name}: {mail.header(name)}")
-        typer.echo(f"parts: text/plain {len(built.text.encode()):,} bytes, text/html {len(built.html.encode()):,} bytes")
-        typer.echo(f"dry run: nothing sent; would send through {chosen.name}")
-        return
-    try:
-        receipt = chosen.send(mail)
-    except DeliveryError as error:
-        fail(error)
-    typer.echo(f'sent "{mail.subject}" to {", ".join(recipients)} through {chosen.name} ({receipt})')
+    for line in lines:
+        typer.echo(line)
 
 
 @app.command()
@@ -139,44 +118,24 @@ def publish(
 ) -> None:
     """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it."""
     import sys
-    from datetime import datetime
 
-    from composer.platforms import PublishState, platform_for
+    from composer.commands.publish import publish as publish_issue
+    from composer.commands.publish import schedule_time
 
-    when = None
-    if at:
-        if not send_now:
-            fail(DeliveryError("--at schedules a send, so it needs --send too"))
-        try:
-            when = datetime.fromisoformat(at)
-        except ValueError:
-            fail(DeliveryError(f"--at {at!r} is not a date and time; write it as 2024-01-12T09:00+00:00"))
-        if when.tzinfo is None:
-            when = when.astimezone()  # a time without a zone is the editor's local time
-    built = _render_for_sending(issue)
-    edition = built.edition
+    def ask(question: str) -> bool:
+        typer.echo(question)
+        return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
+
     try:
-        chosen = platform_for(edition, platform)
-        state = PublishState(issue)
-        state.check_writable()
-        draft = chosen.save(edition, built.html, built.text, state.draft(chosen.name))
-        state.remember(chosen.name, draft)
-        typer.echo(f"{chosen.name}: draft {draft.id} saved; review it at {draft.url}")
-        if not send_now:
-            return
-        audience = chosen.audience(edition)
-        action = f"schedule for {when.isoformat()}" if when else "send now"
-        if not yes:
-            if not sys.stdin.isatty():
-                fail(DeliveryError("publish --send asks for confirmation at a terminal; pass --yes to skip it"))
-            typer.echo(f'About to {action}: "{edition.subject}" to {audience}.')
-            if typer.prompt('Type "send" to go ahead').strip().lower() != "send":
-                typer.echo("not sent; the draft is saved")
-                raise typer.Exit(EXIT_NOT_DELIVERED)
-        outcome = chosen.send(draft, when)
+        when = schedule_time(at, send_now)
+        done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
+                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn)
+    except ComposerError as error:
+        report(error)
     except DeliveryError as error:
         fail(error)
-    typer.echo(f'{chosen.name}: "{edition.subject}" {outcome} to {audience}')
+    if not done:
+        raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
 class Format(str, Enum):
@@ -194,8 +153,8 @@ def check(
     """Check issues before sending: findings as file:line:col: severity code message."""
     import json
 
-    from composer.build import issue_files
-    from composer.checks import Finding, check_report
+    from composer.commands.check import check_report, summary_line, text_lines
+    from composer.pipeline import issue_files
 
     paths = issue_files(issues)
     if not paths:
@@ -208,15 +167,9 @@ def check(
     if output_format is Format.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        for entry in result["files"]:
-            for finding in entry["findings"]:
-                typer.echo(str(Finding(**finding)))
-            if "spam" in entry:
-                rules = ", ".join(f"{r['name']} ({r['score']:+.1f})" for r in entry["spam"]["rules"]) or "none"
-                typer.echo(f"{entry['path']}: SpamAssassin score {entry['spam']['score']:.1f} "
-                           f"(spam at {entry['spam']['required']:.1f}); rules: {rules}")
-        summary = result["summary"]
-        typer.echo(f"{summary['errors']} error(s), {summary['warnings']} warning(s)", err=True)
+        for line in text_lines(result):
+            typer.echo(line)
+        warn(summary_line(result))
     if result["summary"]["failed"]:
         raise typer.Exit(EXIT_NOT_DELIVERED)
 
@@ -231,11 +184,11 @@ def preview(
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the preview in a browser.")] = True,
 ) -> None:
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
+    from composer.commands.preview import serve
     from composer.hosts import LOOPBACK
-    from composer.preview import serve
 
     if host not in LOOPBACK:
-        typer.echo(f"warning: listening on {host}: anyone who can reach this machine can read the preview", err=True)
+        warn(f"warning: listening on {host}: anyone who can reach this machine can read the preview")
     if not issue.is_file():
         report(ComposerError.at(issue, "file not found; check the path and the file name"))
     try:

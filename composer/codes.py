@@ -8,6 +8,9 @@ from __future__ import annotations
 
 ERROR, WARNING = "error", "warning"
 
+# The code of a refusal that has no code of its own: the file cannot be built.
+INVALID = "DW001"
+
 CODES: dict[str, tuple[str, str]] = {
     "DW001": (ERROR, "the issue file is not valid (YAML or content model)"),
     "DW101": (ERROR, "an other-news item links no source"),
@@ -35,6 +38,11 @@ CODES: dict[str, tuple[str, str]] = {
     "DW601": (ERROR, "link tracking is on but a link is tagged wrongly"),
     "DW701": (WARNING, "SpamAssassin scores the message 2.0 or more"),
 }
+
+
+# Reported by the content model itself when it refuses a file; every other
+# code is a finding of `composer check` about a file that does build.
+REFUSALS = frozenset({INVALID, "DW101"})
 
 
 def severity(code: str) -> str:

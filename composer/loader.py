@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import difflib
 import typing
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from composer.model import Edition, House, Issue
-from composer.problems import ComposerError, Problem
+from composer.codes import INVALID
+from composer.diagnostics import ComposerError, Diagnostic
+from composer.model.edition import Edition
+from composer.model.house import House
+from composer.model.issue import Issue
 from composer.yamlsource import Source, load_yaml
 
 HOUSE_FILE = "house.yaml"
@@ -130,8 +134,8 @@ def _misspelled(model: type[BaseModel], errors: list[dict]) -> set[tuple]:
     return explained
 
 
-def problems_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
-    problems = []
+def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Diagnostic]:
+    diagnostics = []
     errors = exc.errors(include_url=False)
     explained = _misspelled(model, errors)
     for error in errors:
@@ -140,20 +144,21 @@ def problems_from(source: Source, model: type[BaseModel], exc: ValidationError) 
         ctx = error.get("ctx") or {}
         loc = tuple(ctx.get("loc") or error["loc"])
         error = {**error, "loc": loc}
+        code = ctx.get("code", INVALID)  # a refusal with a check code of its own carries it
+        inside = ctx.get("diagnostics") or []  # problems inside a Markdown field, each with its snippet
+        if inside:
+            for found in inside:
+                line, column = source.locate(loc, found.snippet or "")
+                diagnostics.append(replace(found, path=source.name, line=line, column=column, code=code,
+                                           message=f"`{_field_path(loc)}`: {found.message}", snippet=None))
+            continue
         message = _message(model, error, _value_at(source.data, loc))
-        findings = ctx.get("findings") or []
-        if findings:
-            for finding in findings:
-                line, col = source.locate(loc, finding.snippet)
-                problems.append(Problem(source.name, line, col, f"`{_field_path(loc)}`: {finding.message}"))
-        elif error["type"] == "missing":
-            problems.append(source.problem(loc[:-1], message))
+        if error["type"] == "missing":
+            line, column = source.position(loc[:-1])
         else:
-            problem = source.problem(loc, message, key=error["type"] == "extra_forbidden")
-            if error["type"] == "item_link":
-                problem = Problem(problem.path, problem.line, problem.col, problem.message, code="DW101")
-            problems.append(problem)
-    return problems
+            line, column = source.position(loc, key=error["type"] == "extra_forbidden")
+        diagnostics.append(Diagnostic(path=source.name, line=line, column=column, code=code, message=message))
+    return diagnostics
 
 
 def _mapping(source: Source, what: str) -> dict:
@@ -172,7 +177,7 @@ def _validate(source: Source, model: type[BaseModel], what: str):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ComposerError(problems_from(source, model, exc)) from None
+        raise ComposerError(diagnostics_from(source, model, exc)) from None
 
 
 def load_house(folder: Path) -> tuple[House, Path | None]:
@@ -189,13 +194,14 @@ def load_house(folder: Path) -> tuple[House, Path | None]:
         theme_dir = (folder / house.templates).resolve()
         if not theme_dir.is_dir():
             message = f"`templates`: the folder {theme_dir} does not exist; create it or fix the path"
-            raise ComposerError([source.problem(("templates",), message)])
+            line, column = source.position(("templates",))
+            raise ComposerError.at(source.path, message, line, column)
     return house, theme_dir
 
 
 def load_edition(path: Path) -> Edition:
     """Read and validate an issue and the house config beside it, reporting both at once."""
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     issue = house = None
     theme_dir = None
     try:
@@ -206,11 +212,11 @@ def load_edition(path: Path) -> Edition:
             "an issue needs at least date, kind, section, headline, dek, lead and items (see the README)",
         )
     except ComposerError as error:
-        problems += error.problems
+        problems += error.diagnostics
     try:
         house, theme_dir = load_house(path.parent)
     except ComposerError as error:
-        problems += error.problems
+        problems += error.diagnostics
     if problems:
         raise ComposerError(problems)
     house_path = path.parent / HOUSE_FILE

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from composer.diagnostics import Diagnostic
 
 ALLOWED_SCHEMES = ("https", "http", "mailto")
 
@@ -53,12 +54,9 @@ def _build() -> MarkdownIt:
 _md = _build()
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something wrong inside a piece of Markdown; `snippet` lets the loader find its line."""
-
-    snippet: str
-    message: str
+def _unplaced(snippet: str, message: str) -> Diagnostic:
+    """Something wrong inside a piece of Markdown; the snippet lets the loader find its line."""
+    return Diagnostic(message=message, snippet=snippet)
 
 
 @lru_cache(maxsize=1024)
@@ -103,16 +101,16 @@ def link_problem(href: str) -> str | None:
     return None
 
 
-def _html_finding(token: Token) -> Finding:
+def _html_finding(token: Token) -> Diagnostic:
     first_line = token.content.strip().splitlines()[0] if token.content.strip() else token.content
-    return Finding(
+    return _unplaced(
         first_line,
         f"raw HTML ('{first_line[:40]}') is not allowed; write Markdown instead: "
         "*italic*, **bold**, [link text](https://…)",
     )
 
 
-def _common_findings(tokens) -> list[Finding]:
+def _common_findings(tokens) -> list[Diagnostic]:
     findings = []
     for token in tokens:
         if token.type in ("html_inline", "html_block"):
@@ -120,10 +118,10 @@ def _common_findings(tokens) -> list[Finding]:
         elif token.type == "link_open":
             reason = link_problem(token.attrs["href"])
             if reason:
-                findings.append(Finding(token.attrs["href"], reason))
+                findings.append(_unplaced(token.attrs["href"], reason))
         elif token.type == "image":
             findings.append(
-                Finding(
+                _unplaced(
                     "![",
                     "images inside the text are not supported; use the issue's `image:` or a teaser instead",
                 )
@@ -131,14 +129,14 @@ def _common_findings(tokens) -> list[Finding]:
     return findings
 
 
-def block_findings(source: str) -> list[Finding]:
+def block_findings(source: str) -> list[Diagnostic]:
     """Problems in a prose field (lead, item, State Department summary, footer text)."""
     tokens = parse(source)
     findings = []
     for token in tokens:
         if token.type == "heading_open":
             findings.append(
-                Finding(
+                _unplaced(
                     token.markup,
                     "headings are not used inside the text (the house supplies them); "
                     "remove the '#' marks, or the line of '-' or '=' under the paragraph",
@@ -147,7 +145,7 @@ def block_findings(source: str) -> list[Finding]:
         elif token.type in ("code_block", "fence"):
             snippet = token.content.strip().splitlines()[0] if token.content.strip() else ""
             findings.append(
-                Finding(
+                _unplaced(
                     snippet,
                     "this text is indented by four or more spaces (or fenced with ```), "
                     "so Markdown would show it as code; remove the extra indentation",
@@ -159,19 +157,19 @@ def block_findings(source: str) -> list[Finding]:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 
-def inline_findings(source: str, *, allow_links: bool = False) -> list[Finding]:
+def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnostic]:
     """Problems in a one-line field such as a headline, dek or credit."""
     lines = source.strip().splitlines()
     if len(lines) > 1:
-        return [Finding(lines[1], "this field must fit on one line; join the lines")]
+        return [_unplaced(lines[1], "this field must fit on one line; join the lines")]
     if control := _CONTROL.search(source):
         # Such characters would end up in the Subject header, where they are not allowed.
-        return [Finding(source, f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
+        return [_unplaced(source, f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
     tokens = parse_inline(source)
     findings = _common_findings(tokens)
     if not allow_links:
         findings += [
-            Finding(t.attrs["href"], "links are not allowed in this field; remove the link and keep its text")
+            _unplaced(t.attrs["href"], "links are not allowed in this field; remove the link and keep its text")
             for t in tokens
             if t.type == "link_open"
         ]

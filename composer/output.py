@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from composer.problems import ComposerError
+from composer.diagnostics import ComposerError
 
 
 def prepare_folder(folder: Path) -> None:

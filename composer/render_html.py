@@ -33,8 +33,8 @@ import mjml  # noqa: E402
 from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
-from composer.model import Edition  # noqa: E402
-from composer.problems import ComposerError  # noqa: E402
+from composer.diagnostics import ComposerError  # noqa: E402
+from composer.model.edition import Edition  # noqa: E402
 from composer.theme import environment  # noqa: E402
 
 DOCTYPE = "<!doctype html>"

@@ -12,7 +12,7 @@ import textwrap
 from markdown_it.token import Token
 
 from composer import markdown
-from composer.model import Edition
+from composer.model.edition import Edition
 
 WIDTH = 78
 RULE = "-" * 40

@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from composer.problems import ComposerError, Problem
+from composer.diagnostics import ComposerError
 
 Loc = tuple[str | int, ...]
 
@@ -78,10 +78,6 @@ class Source:
         before = self.text[:found]
         found_line = before.count("\n") + 1
         return found_line, found - (before.rfind("\n") + 1) + 1
-
-    def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
-        line, col = self.position(loc, key=key)
-        return Problem(self.name, line, col, message)
 
 
 def _mark(node: Node) -> tuple[int, int]:

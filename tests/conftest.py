@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
-from composer.build import issue_files, render
+from composer.pipeline import issue_files, render
 from composer.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

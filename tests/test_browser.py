@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from browser import contrast, open_email, screenshot
-from composer.build import render
+from composer.pipeline import render
 from conftest import FIXTURES
 
 WIDTHS = [320, 375, 600, 800]

@@ -103,7 +103,7 @@ def test_dw601_tracking_verified():
 
 
 def test_link_tracking_in_html_and_text():
-    from composer.build import render
+    from composer.pipeline import render
     from conftest import soup
 
     built = render(FIXTURES / "check-tracking-good" / "2023-03-17.yaml")
@@ -274,7 +274,7 @@ def test_tracking_keeps_the_query_as_written():
 
 
 def test_tracking_with_a_logo(tmp_path: Path):
-    from composer.build import render
+    from composer.pipeline import render
     from conftest import soup
 
     shutil.copy(CHECK / "base.yaml", tmp_path / "2023-03-17.yaml")

@@ -87,7 +87,7 @@ def test_view_in_browser_at_the_top_and_footer_essentials(example):
 def test_no_web_copy_link_without_a_web_url(tmp_path):
     import shutil
 
-    from composer.build import render
+    from composer.pipeline import render
     from conftest import FIXTURES
 
     shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "issue.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from composer.build import render
+from composer.pipeline import render
 from composer.loader import load_edition
 from conftest import FIXTURES, soup
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM_ARGS  # noqa: F401  (the browser fixture comes from conftest)
-from composer.build import render
+from composer.pipeline import render
 from conftest import FIXTURES
 
 

@@ -23,7 +23,7 @@ def padded_issue(folder: Path, paragraphs: int) -> Path:
 
 
 def html_size_for(paragraphs: int, tmp_path: Path) -> int:
-    from composer.build import render
+    from composer.pipeline import render
 
     return len(render(padded_issue(tmp_path, paragraphs)).html.encode())
 

@@ -13,8 +13,10 @@ import time
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import TYPE_CHECKING
 
-from composer.model import Edition
+if TYPE_CHECKING:
+    from composer.model.edition import Edition
 
 TEST_PREFIX = "[TEST] "
 

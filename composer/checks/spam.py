@@ -1,4 +1,4 @@
-"""Scoring the message with SpamAssassin, offline (`-L`: no network tests)."""
+"""The spam score: SpamAssassin, offline (`-L`: no network tests), on the message as `build --eml` writes it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from composer.problems import DeliveryError
+from composer.checks.registry import Context, rule
+from composer.codes import ERROR, WARNING
+from composer.diagnostics import DeliveryError
 
+WARN_AT = 2.0
 _RULE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
 
 
@@ -42,3 +45,19 @@ def score(message: bytes) -> SpamReport:
         elif rules and line.startswith(" " * 20):
             rules[-1]["description"] += " " + line.strip()  # a description that wrapped
     return SpamReport(float(status[1]), float(status[2]), rules)
+
+
+@rule("DW701")
+def spam_score(ctx: Context) -> None:
+    """2.0 or more is a warning, SpamAssassin's own spam threshold an error. Only with `--spam`."""
+    if not ctx.with_spam:
+        return
+    from composer.send.message import build_message, message_bytes
+
+    report = score(message_bytes(build_message(ctx.edition, ctx.html, ctx.text)))
+    ctx.spam_report = report.as_dict()
+    if report.score >= WARN_AT:
+        rules = ", ".join(r["name"] for r in report.rules if r["score"] > 0)
+        ctx.add("DW701", (), f"SpamAssassin scores the message {report.score:.1f} (rules: {rules})",
+                "reword the passages those rules point at", at=(1, 1),
+                level=ERROR if report.score >= report.required else WARNING)

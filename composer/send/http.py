@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from composer.problems import DeliveryError
+from composer.diagnostics import DeliveryError
 
 ATTEMPTS = 4
 LONGEST_WAIT = 30.0  # seconds; a provider asking for more is reported, not waited for

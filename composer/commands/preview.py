@@ -1,4 +1,4 @@
-"""The live preview: a local web page that follows the editor's saves.
+"""`composer preview`: a local web page that follows the editor's saves.
 
 A small Starlette app serves the preview page, the built email and its plain
 text, and a server-sent-events stream. watchfiles watches the issue, its
@@ -24,10 +24,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from composer import budget
-from composer.build import render_checked
+from composer.diagnostics import ComposerError
 from composer.hosts import LOOPBACK
 from composer.loader import HOUSE_FILE
-from composer.problems import ComposerError
+from composer.pipeline import render_checked
 from composer.theme import default_theme_dir
 
 # The email may not run scripts or load anything but images: it is shown as mail clients show it.
@@ -68,7 +68,7 @@ class Preview:
             # The same checks as `build`: what would stop a build shows in the overlay.
             built, warnings = render_checked(self.issue)
         except ComposerError as error:
-            problems = [str(p) for p in error.problems]
+            problems = [str(d) for d in error.diagnostics]
         except Exception as error:  # noqa: BLE001 - the preview must outlive any one broken save
             problems = [f"{self.issue}:1:1: could not render this save ({type(error).__name__}: {error})"]
         else:
@@ -156,7 +156,7 @@ class Preview:
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
     async def page(self, request: Request) -> Response:
-        page = resources.files("composer").joinpath("preview_page.html").read_bytes()
+        page = resources.files("composer.commands").joinpath("preview_page.html").read_bytes()
         return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
 
     async def email_html(self, request: Request) -> Response:

@@ -1,0 +1,32 @@
+"""`composer check`: the editor's pre-flight, each finding pointing at its YAML line.
+
+The rules, one small function per finding, are grouped by subject:
+attribution.py, dates.py, links.py, style.py, inbox.py and spam.py. Each is
+registered with its codes (registry.py); codes.py declares every code's
+severity. Codes listed under `silence:` in the issue are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from composer.checks import attribution, dates, inbox, links, spam, style  # noqa: F401  (registers the rules)
+from composer.checks.registry import RULES, Context
+from composer.diagnostics import Diagnostic
+from composer.model.edition import Edition
+
+
+@dataclass
+class Checked:
+    findings: list[Diagnostic]
+    spam: dict | None = None  # SpamAssassin's report, when it ran
+
+
+def run_checks(edition: Edition, html: str, text: str, *, allow_clipping: bool = False,
+               with_spam: bool = False) -> Checked:
+    """Every rule over one rendered issue; the findings sorted by place, silenced codes left out."""
+    context = Context(edition, html, text, allow_clipping=allow_clipping, with_spam=with_spam)
+    for _, check in RULES:
+        check(context)
+    silenced = set(edition.issue.silence)
+    return Checked(sorted(f for f in context.findings if f.code not in silenced), context.spam_report)

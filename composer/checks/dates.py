@@ -1,0 +1,95 @@
+"""Dates and weekdays: news reports what already happened, on the day it says."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+from functools import cache
+
+from composer import markdown
+from composer.checks.registry import Context, rule
+
+WEEKDAYS = list(calendar.day_name)  # Monday … Sunday
+MONTHS = {name: number for number, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
+MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+
+@cache
+def _date_text() -> re.Pattern:
+    # Compiled on first use, like the pattern below: not every command needs them.
+    return re.compile(
+        rf"\b(?:(?P<month>{MONTH})\.? (?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:, (?P<year>\d{{4}}))?"
+        rf"|(?P<day2>\d{{1,2}}) (?P<month2>{MONTH})(?: (?P<year2>\d{{4}}))?"
+        r"|(?P<iso>\d{4}-\d{2}-\d{2}))\b"
+    )
+
+
+@cache
+def _weekday_text() -> re.Pattern:
+    return re.compile(
+        rf"\b(?:(?P<lead>next|this\s+coming|this)\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+        rf"(?P<tail>,? (?:{MONTH})\.? \d{{1,2}}(?:, \d{{4}})?\b|,? \d{{1,2}} (?:{MONTH})(?: \d{{4}})?\b)?",
+        re.I,
+    )
+
+
+def _date(match: re.Match, issue_date: date) -> date | None:
+    """The date a match names. Without a year, the one nearest the issue: "December 28"
+    in an issue of January 5 is the December before, "March 20" in one of March 17 is days later."""
+    try:
+        if match["iso"]:
+            return date.fromisoformat(match["iso"])
+        month = MONTHS[match["month"] or match["month2"]]
+        day = int(match["day"] or match["day2"])
+        year = match["year"] or match["year2"]
+        if year:
+            return date(int(year), month, day)
+        written = date(issue_date.year, month, day)
+        return written.replace(year=issue_date.year - 1) if written > issue_date + timedelta(days=183) else written
+    except (ValueError, KeyError):
+        return None
+
+
+@rule("DW202")
+def future_dates(ctx: Context) -> None:
+    issue_date = ctx.issue.date
+    for loc, source in ctx.prose():
+        text = markdown.block_to_text(source)
+        for match in _date_text().finditer(text):
+            written = _date(match, issue_date)
+            if written and written > issue_date:
+                ctx.add("DW202", loc, f"'{match[0]}' is {written.isoformat()}, after the issue date "
+                        f"{issue_date.isoformat()}", "check the date, or the issue's `date:`", snippet=match[0])
+
+
+@rule("DW201", "DW203")
+def weekdays(ctx: Context) -> None:
+    """A weekday beside a date must match it (DW203); one alone must lie in the week before (DW201)."""
+    issue_date = ctx.issue.date
+    for n, item in enumerate(ctx.issue.items):
+        for match in _weekday_text().finditer(markdown.block_to_text(item)):
+            _weekday(ctx, ("items", n), match, issue_date)
+
+
+def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date) -> None:
+    weekday = WEEKDAYS.index(match["weekday"].title())
+    said = match[0].strip(", ")
+    if match["tail"]:
+        tail = _date_text().search(match["tail"])
+        written = _date(tail, issue_date) if tail else None
+        if written and written.weekday() != weekday:
+            ctx.add("DW203", loc, f"'{said}': {written.isoformat()} was a {WEEKDAYS[written.weekday()]}",
+                    "correct the weekday or the date", snippet=match["weekday"])
+        return
+    if match["lead"]:
+        lead = " ".join(match["lead"].lower().split())
+        if lead == "this":  # "this Saturday": the Saturday of the issue's own week
+            resolved = issue_date + timedelta(days=weekday - issue_date.weekday())
+        else:  # "next Tuesday", "this coming Tuesday": the first one after the issue date
+            resolved = issue_date + timedelta(days=(weekday - issue_date.weekday()) % 7 or 7)
+        if resolved >= issue_date:
+            ctx.add("DW201", loc, f"'{said}' is {resolved.isoformat()}, not in the 7 days before the issue "
+                    f"date {issue_date.isoformat()}", "news items report what already happened; name the day it did",
+                    snippet=said)

@@ -1,0 +1,54 @@
+"""`composer check`: every issue's findings, as text lines or in the documented JSON shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from composer.checks import run_checks
+from composer.codes import ERROR
+from composer.diagnostics import ComposerError, Diagnostic
+from composer.pipeline import render
+
+
+def check_report(paths: list[Path], *, strict: bool = False, spam: bool = False) -> dict:
+    """The findings for every issue, in the documented JSON shape (check_schema.json).
+
+    A file that cannot be built at all is reported through its refusals (DW001, DW101).
+    """
+    files = []
+    for path in paths:
+        entry: dict = {"path": str(path)}
+        try:
+            rendered = render(path)
+        except ComposerError as error:
+            findings = error.diagnostics
+        else:
+            checked = run_checks(rendered.edition, rendered.html, rendered.text, with_spam=spam)
+            findings = checked.findings
+            if checked.spam is not None:
+                entry["spam"] = checked.spam
+        entry["findings"] = [f.as_dict() for f in findings]
+        files.append(entry)
+    every = [f for entry in files for f in entry["findings"]]
+    errors = sum(f["severity"] == ERROR for f in every)
+    warnings = len(every) - errors
+    return {"version": 1, "files": files,
+            "summary": {"errors": errors, "warnings": warnings, "failed": bool(errors or (strict and warnings))}}
+
+
+def text_lines(report: dict) -> list[str]:
+    """The report as `file:line:col: severity code message; fix` lines, and each spam score."""
+    lines = []
+    for entry in report["files"]:
+        lines += [Diagnostic(**finding).detailed() for finding in entry["findings"]]
+        if "spam" in entry:
+            spam = entry["spam"]
+            rules = ", ".join(f"{r['name']} ({r['score']:+.1f})" for r in spam["rules"]) or "none"
+            lines.append(f"{entry['path']}: SpamAssassin score {spam['score']:.1f} "
+                         f"(spam at {spam['required']:.1f}); rules: {rules}")
+    return lines
+
+
+def summary_line(report: dict) -> str:
+    summary = report["summary"]
+    return f"{summary['errors']} error(s), {summary['warnings']} warning(s)"

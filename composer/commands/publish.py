@@ -1,0 +1,60 @@
+"""`composer publish`: the issue as a draft at the platform; on request, sent or scheduled.
+
+The draft is saved (and its id kept) before anything else, so a refused send,
+a declined confirmation or a crash leaves a draft that the next publish updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from composer.commands.send import Echo, render_for_sending
+from composer.diagnostics import DeliveryError
+from composer.platforms import platform_for
+from composer.platforms.state import PublishState
+
+Ask = Callable[[str], bool]
+
+
+def schedule_time(at: str | None, send_now: bool) -> datetime | None:
+    """`--at` as a time with its zone; a time without one is the editor's local time."""
+    if not at:
+        return None
+    if not send_now:
+        raise DeliveryError("--at schedules a send, so it needs --send too")
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        raise DeliveryError(f"--at {at!r} is not a date and time; write it as 2024-01-12T09:00+00:00") from None
+    return when.astimezone() if when.tzinfo is None else when
+
+
+def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime | None, ask: Ask | None,
+            yes: bool, echo: Echo, warn: Echo) -> bool:
+    """Save the draft, then send or schedule it if asked. False when the editor declined the send.
+
+    `ask` puts the question to the editor at a terminal; None means there is none.
+    """
+    rendered = render_for_sending(issue, warn)
+    edition = rendered.edition
+    chosen = platform_for(edition, platform)
+    state = PublishState(issue)
+    state.check_writable()
+    draft = chosen.save(edition, rendered.html, rendered.text, state.draft(chosen.name))
+    state.remember(chosen.name, draft)
+    echo(f"{chosen.name}: draft {draft.id} saved; review it at {draft.url}")
+    if not send_now:
+        return True
+    audience = chosen.audience(edition)
+    if not yes:
+        if ask is None:
+            raise DeliveryError("publish --send asks for confirmation at a terminal; pass --yes to skip it")
+        action = f"schedule for {when.isoformat()}" if when else "send now"
+        if not ask(f'About to {action}: "{edition.subject}" to {audience}.'):
+            echo("not sent; the draft is saved")
+            return False
+    outcome = chosen.send(draft, when)
+    echo(f'{chosen.name}: "{edition.subject}" {outcome} to {audience}')
+    return True

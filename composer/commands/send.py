@@ -1,0 +1,66 @@
+"""`composer send`: a test copy of an issue, subject "[TEST] …", to a few reviewers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from composer.diagnostics import ComposerError, Diagnostic
+from composer.pipeline import Rendered, render_checked
+from composer.send import provider_for
+from composer.send.provider import Outgoing, Provider
+
+Echo = Callable[[str], None]
+DRY_RUN_HEADERS = ("From", "Reply-To", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
+
+
+def check_recipients(addresses: list[str]) -> list[str]:
+    """Every --to address, normalised; all bad ones reported before anything is sent."""
+    from email_validator import EmailNotValidError, validate_email
+
+    good, problems = [], []
+    for address in addresses:
+        try:
+            good.append(validate_email(address, check_deliverability=False).normalized)
+        except EmailNotValidError as error:
+            problems.append(Diagnostic(path="--to", message=f"'{address}' is not an e-mail address ({error}); "
+                                                            "fix it and send again"))
+    if problems:
+        raise ComposerError(problems)
+    return good
+
+
+def render_for_sending(issue: Path, warn: Echo) -> Rendered:
+    """The issue exactly as `build` writes it; what would stop a build stops a send too."""
+    rendered, warnings = render_checked(issue)
+    for warning in warnings:
+        warn(str(warning))
+    return rendered
+
+
+@dataclass
+class TestSend:
+    mail: Outgoing
+    provider: Provider
+
+    def dry_run(self) -> list[str]:
+        """What would be sent, through which provider: the headers and the parts' sizes."""
+        mail = self.mail
+        lines = [f"{name}: {mail.header(name)}" for name in DRY_RUN_HEADERS if mail.header(name)]
+        lines.append(f"parts: text/plain {len(mail.text.encode()):,} bytes, text/html {len(mail.html.encode()):,} bytes")
+        lines.append(f"dry run: nothing sent; would send through {self.provider.name}")
+        return lines
+
+    def send(self) -> str:
+        receipt = self.provider.send(self.mail)
+        return f'sent "{self.mail.subject}" to {", ".join(self.mail.recipients)} through {self.provider.name} ({receipt})'
+
+
+def prepare(issue: Path, to: list[str], provider: str | None, *, warn: Echo) -> TestSend:
+    """Recipients checked, issue rendered and checked, provider configured: nothing sent yet."""
+    recipients = check_recipients(to)
+    rendered = render_for_sending(issue, warn)
+    mail = Outgoing(rendered.message(recipients, test=True), recipients, rendered.html, rendered.text,
+                    rendered.edition.slug)
+    return TestSend(mail, provider_for(rendered.edition.house, issue.parent, provider))

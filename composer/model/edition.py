@@ -1,0 +1,99 @@
+"""An edition: one issue as published by one house, with the values derived from both.
+
+Nothing here is validated (the issue and the house already were); every
+property is something a renderer or a check would otherwise work out itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from composer import markdown
+from composer.model.house import House
+from composer.model.issue import Issue
+from composer.tracking import tag
+
+if TYPE_CHECKING:
+    from composer.yamlsource import Source
+
+
+class Edition:
+    """An issue together with its house, and where both came from: what every renderer works from."""
+
+    def __init__(self, issue: Issue, house: House, slug: str, theme_dir: Path | None = None,
+                 source: Source | None = None, house_path: Path | None = None):
+        self.issue = issue
+        self.house = house
+        self.slug = issue.slug or slug
+        self.theme_dir = theme_dir
+        self.source = source  # the YAML it came from, for pointing at lines after validation
+        self.house_path = house_path  # the house.yaml it came from, if any
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name if self.source else self.slug
+
+    def position(self, loc: tuple, *, key: bool = False) -> tuple[int, int]:
+        return self.source.position(loc, key=key) if self.source else (1, 1)
+
+    @property
+    def title(self) -> str:
+        return f"{self.house.newsletter}: {markdown.inline_to_text(self.issue.headline)}"
+
+    @property
+    def subject(self) -> str:
+        return markdown.inline_to_text(self.issue.subject) if self.issue.subject else self.title
+
+    @property
+    def preheader(self) -> str:
+        return markdown.inline_to_text(self.issue.preheader or self.issue.dek)
+
+    @property
+    def label(self) -> str:
+        return f"{self.issue.kind} | {markdown.inline_to_text(self.issue.section)}"
+
+    @property
+    def web_url(self) -> str | None:
+        pattern = self.house.web_url
+        return pattern.format(date=self.issue.date.isoformat(), slug=self.slug) if pattern else None
+
+    @property
+    def state_department_text(self) -> str:
+        """The editor's summary, or the house's standard line when there is none."""
+        if self.issue.state_department:
+            return self.issue.state_department
+        lines = self.house.state_department_lines
+        if self.issue.state_department_line == "prior-to-publication":
+            return lines.prior_to_publication
+        return lines.standard
+
+    @property
+    def campaign(self) -> str:
+        return f"{self.house.newsletter_slug}-{self.issue.date.isoformat()}"
+
+    def linker(self, content: str) -> Callable[[str], str] | None:
+        """How links in the part named `content` are written: with utm_ tags when the house tracks."""
+        tracking = self.house.tracking
+        if not tracking.enabled:
+            return None
+
+        def link(url: str) -> str:
+            if url == self.house.unsubscribe_url:
+                return url
+            return tag(url, source=tracking.source, medium=tracking.medium, campaign=self.campaign, content=content)
+
+        return link
+
+    def link(self, url: str, content: str) -> str:
+        linker = self.linker(content)
+        return linker(url) if linker else url
+
+    @property
+    def appeal(self) -> str:
+        return self.issue.footer.appeal or self.house.appeal
+
+    @property
+    def subscribe(self) -> str:
+        return self.issue.footer.subscribe or self.house.subscribe

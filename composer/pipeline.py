@@ -1,0 +1,77 @@
+"""The pipeline every command starts from: an issue file, rendered and checked.
+
+    issue.yaml → loader (YAML with positions → Issue + House → Edition)
+               → render_html (Jinja2 → MJML → mjml-python → premailer) and render_text
+               → checks
+
+No file is written here, and no command is imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from composer.checks import run_checks
+from composer.codes import ERROR
+from composer.diagnostics import ComposerError, Diagnostic
+from composer.loader import HOUSE_FILE, load_edition
+from composer.model.edition import Edition
+from composer.render_html import render_html
+from composer.render_text import render_text
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+
+@dataclass
+class Rendered:
+    edition: Edition
+    html: str
+    text: str
+
+    def files(self, folder: Path, *, eml: bool = False) -> dict[Path, bytes]:
+        """The files `build` writes for this issue, by path."""
+        files = {
+            folder / f"{self.edition.slug}.html": self.html.encode("utf-8"),
+            folder / f"{self.edition.slug}.txt": self.text.encode("utf-8"),
+        }
+        if eml:
+            from composer.send.message import message_bytes
+
+            files[folder / f"{self.edition.slug}.eml"] = message_bytes(self.message())
+        return files
+
+    def message(self, to: list[str] | None = None, *, test: bool = False) -> EmailMessage:
+        from composer.send.message import build_message  # the email package is only needed for sending
+
+        return build_message(self.edition, self.html, self.text, to=to, test=test)
+
+
+def issue_files(paths: list[Path]) -> list[Path]:
+    """The issues named on the command line; a folder stands for every issue in it."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.glob("*.yaml") if p.name != HOUSE_FILE)
+        else:
+            found.append(path)
+    return found
+
+
+def render(path: Path) -> Rendered:
+    if path.name == HOUSE_FILE:
+        raise ComposerError.at(path, "this is the house config, not an issue; build an issue file beside it")
+    edition = load_edition(path)
+    return Rendered(edition, render_html(edition), render_text(edition))
+
+
+def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Rendered, list[Diagnostic]]:
+    """Render an issue and run `composer check` on it: (rendered, warnings). Errors stop here."""
+    rendered = render(path)
+    findings = run_checks(rendered.edition, rendered.html, rendered.text, allow_clipping=allow_clipping).findings
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        raise ComposerError(errors)
+    return rendered, findings

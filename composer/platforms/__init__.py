@@ -1,0 +1,45 @@
+"""Handing an issue to the newsletter platform that owns the subscriber list.
+
+`publish` creates a draft (or updates the one it made before, see state.py)
+and, on request, sends or schedules it. Every platform module declares:
+  NAME          its name in house.yaml and on the command line;
+  SETTINGS      its settings under `platform:` in house.yaml, as (type, default), or None;
+  from_house()  the platform, configured from the edition's house and its secrets;
+and a class implementing platform.Platform. The `platform:` settings and the
+list of names are derived from PLATFORMS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import create_model
+
+from composer.diagnostics import DeliveryError
+from composer.model.fields import Model
+from composer.platforms import buttondown, mailchimp
+
+if TYPE_CHECKING:
+    from composer.model.edition import Edition
+    from composer.platforms.platform import Platform
+
+PLATFORMS = {module.NAME: module for module in (mailchimp, buttondown)}
+
+_settings: dict[str, Any] = {name: module.SETTINGS for name, module in PLATFORMS.items() if module.SETTINGS}
+# `platform:` in house.yaml.
+PlatformSettings: Any = create_model(
+    "PlatformSettings",
+    __base__=Model,
+    provider=(Literal[tuple(PLATFORMS)] | None, None),  # type: ignore[valid-type]
+    **_settings,
+)
+
+
+def platform_for(edition: Edition, name: str | None) -> Platform:
+    name = name or edition.house.platform.provider
+    if name is None:
+        raise DeliveryError("no platform configured; set `platform: {provider: mailchimp}` in house.yaml or pass --platform")
+    module = PLATFORMS.get(name)
+    if module is None:
+        raise DeliveryError(f"unknown platform '{name}'; choose {' or '.join(PLATFORMS)}")
+    return module.from_house(edition)

@@ -1,0 +1,83 @@
+"""Mailchimp: a regular campaign for the house's audience, with the HTML and text as its content."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from composer.credentials import secret, service_url
+from composer.diagnostics import DeliveryError
+from composer.model.fields import Model, Text
+from composer.platforms.platform import Draft
+
+if TYPE_CHECKING:
+    from composer.model.edition import Edition
+
+NAME = "mailchimp"
+
+
+class Settings(Model):
+    list_id: Text  # the audience
+
+
+SETTINGS = (Settings | None, None)
+
+
+class Mailchimp:
+    name = NAME
+
+    def __init__(self, key: str, list_id: str, base_url: str | None = None):
+        from composer.send.http import client  # httpx: 50 ms that only publishing needs
+
+        if "-" not in key:
+            raise DeliveryError("mailchimp: MAILCHIMP_API_KEY should end in its data centre, such as -us14")
+        self.dc = key.rsplit("-", 1)[1]
+        self.list_id = list_id
+        self.base = (base_url or f"https://{self.dc}.api.mailchimp.com").rstrip("/") + "/3.0"
+        self.client = client(auth=("composer", key))
+
+    def _call(self, method: str, path: str, expect=(200,), **kwargs):
+        from composer.send.http import call
+
+        return call(self.client, self.name, method, self.base + path, expect=expect,
+                    explain=lambda e: f"{e['title']}: {e['detail']}", **kwargs)
+
+    def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
+        sender = edition.house.sender
+        settings = {
+            "subject_line": edition.subject,
+            "preview_text": edition.preheader,
+            "title": f"{edition.house.newsletter} {edition.issue.date.isoformat()}",
+            "from_name": sender.name,
+            "reply_to": sender.reply_to or sender.address,
+        }
+        if remembered:
+            campaign = self._call("PATCH", f"/campaigns/{remembered['id']}", json={"settings": settings}).json()
+        else:
+            campaign = self._call("POST", "/campaigns", json={
+                "type": "regular", "recipients": {"list_id": self.list_id}, "settings": settings,
+            }).json()
+        self._call("PUT", f"/campaigns/{campaign['id']}/content", json={"html": html, "plain_text": text})
+        url = f"https://{self.dc}.admin.mailchimp.com/campaigns/edit?id={campaign['web_id']}"
+        return Draft(campaign["id"], url, {"id": campaign["id"], "web_id": campaign["web_id"]})
+
+    def audience(self, edition: Edition) -> str:
+        return self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"}).json()["name"]
+
+    def send(self, draft: Draft, at: datetime | None) -> str:
+        if at is None:
+            self._call("POST", f"/campaigns/{draft.id}/actions/send", expect=(204,))
+            return "sent"
+        at = at.astimezone(timezone.utc)
+        if at.minute % 15 or at.second:
+            raise DeliveryError("mailchimp: campaigns can only be scheduled on the quarter-hour (:00, :15, :30, :45)")
+        self._call("POST", f"/campaigns/{draft.id}/actions/schedule", expect=(204,),
+                   json={"schedule_time": at.isoformat()})
+        return f"scheduled for {at.isoformat()}"
+
+
+def from_house(edition: Edition) -> Mailchimp:
+    settings = edition.house.platform.mailchimp
+    if not settings:
+        raise DeliveryError("mailchimp: add `platform: {mailchimp: {list_id: …}}` to house.yaml (the audience id)")
+    return Mailchimp(secret("MAILCHIMP_API_KEY", NAME), settings.list_id, service_url("COMPOSER_MAILCHIMP_URL"))

@@ -1,0 +1,45 @@
+"""Sending an issue: the MIME message (message.py) and one module per provider.
+
+Every provider module declares the same four things:
+  NAME          its name in house.yaml and on the command line;
+  SETTINGS      its settings under `delivery:` in house.yaml, as (type, default), or None;
+  from_house()  the provider, configured from the house and its secrets;
+and a class with `send(mail) -> receipt` (provider.Provider). Adding a
+provider is one module and one entry in PROVIDERS: the `delivery:` settings
+and the list of names are derived from them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import create_model
+
+from composer.diagnostics import DeliveryError
+from composer.model.fields import Model
+from composer.send import mailgun, outbox, postmark, sendgrid, ses, smtp
+
+if TYPE_CHECKING:
+    from composer.model.house import House
+    from composer.send.provider import Provider
+
+PROVIDERS = {module.NAME: module for module in (outbox, smtp, postmark, sendgrid, mailgun, ses)}
+
+_settings: dict[str, Any] = {name: module.SETTINGS for name, module in PROVIDERS.items() if module.SETTINGS}
+# `delivery:` in house.yaml.
+Delivery: Any = create_model(
+    "Delivery",
+    __base__=Model,
+    provider=(Literal[tuple(PROVIDERS)], outbox.NAME),  # type: ignore[valid-type]
+    **_settings,
+)
+
+
+def provider_for(house: House, house_dir: Path, name: str | None = None) -> Provider:
+    """The provider named on the command line, or in house.yaml, or the outbox."""
+    name = name or house.delivery.provider
+    module = PROVIDERS.get(name)
+    if module is None:
+        raise DeliveryError(f"unknown provider '{name}'; choose one of {', '.join(PROVIDERS)}")
+    return module.from_house(house, house_dir)

@@ -1,0 +1,41 @@
+"""The default provider: the message goes to a folder, so the whole flow works with no account."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from composer.diagnostics import ComposerError, DeliveryError
+from composer.model.fields import Text
+from composer.output import prepare_folder, write_all
+from composer.send.provider import Outgoing
+
+if TYPE_CHECKING:
+    from composer.model.house import House
+
+NAME = "outbox"
+SETTINGS = (Text, "outbox")  # `delivery.outbox`: the folder, relative to house.yaml
+
+
+class Outbox:
+    name = NAME
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, mail: Outgoing) -> str:
+        from composer.send.message import message_bytes
+
+        path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{mail.slug}.eml"
+        try:
+            prepare_folder(self.folder)
+            write_all({path: message_bytes(mail.message)})
+        except ComposerError as error:
+            reason = error.diagnostics[0].message.split(";")[0]
+            raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
+        return str(path)
+
+
+def from_house(house: House, house_dir: Path) -> Outbox:
+    return Outbox((house_dir / house.delivery.outbox).resolve())

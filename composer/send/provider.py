@@ -1,0 +1,41 @@
+"""The one interface every provider implements, and the mail they are all given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+
+@dataclass
+class Outgoing:
+    """The MIME message built from the files `build` writes, with its parts and its recipients."""
+
+    message: EmailMessage
+    recipients: list[str]
+    html: str
+    text: str
+    slug: str
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def header(self, name: str) -> str | None:
+        value = self.message[name]
+        return str(value) if value is not None else None
+
+    def unsubscribe_headers(self) -> dict[str, str]:
+        """RFC 8058's pair, for the APIs that take headers beside the parts."""
+        names = ("List-Unsubscribe", "List-Unsubscribe-Post")
+        return {name: value for name in names if (value := self.header(name))}
+
+
+class Provider(Protocol):
+    name: str
+
+    def send(self, mail: Outgoing) -> str:
+        """Deliver the mail; return the provider's id for it, or where it went."""
+        ...
