@@ -8,6 +8,8 @@ import os
 # package's entry points, 14 ms of each cold start.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
+import json
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -117,8 +119,6 @@ def publish(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
 ) -> None:
     """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it."""
-    import sys
-
     from composer.commands.publish import publish as publish_issue
     from composer.commands.publish import schedule_time
 
@@ -151,8 +151,6 @@ def check(
     spam: Annotated[bool, typer.Option("--spam", help="Also score the message with SpamAssassin (offline).")] = False,
 ) -> None:
     """Check issues before sending: findings as file:line:col: severity code message."""
-    import json
-
     from composer.commands.check import check_report, summary_line, text_lines
     from composer.pipeline import issue_files
 

@@ -145,3 +145,27 @@ def test_failed_build_leaves_the_previous_files_intact(issue_dir: Path):
     assert run_cli("build", issue, "-o", out).exit_code == 2
 
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_two_issues_with_the_same_slug_are_refused_naming_both(tmp_path: Path, issue_dir: Path):
+    """a/2024-01-12.yaml and b/2024-01-12.yaml would both write 2024-01-12.html: the second would
+    silently replace the first. And an explicit `slug:` that clashes is pointed at."""
+    other = tmp_path / "other"
+    other.mkdir()
+    first, second = issue_dir / "2024-01-12.yaml", other / "2024-01-12.yaml"
+    second.write_text(first.read_text())
+    out = tmp_path / "out"
+    result = run_cli("build", first, second, "-o", out)
+    assert result.exit_code == 2
+    [(path, line, col, message)] = problems(result.stderr)
+    assert (path, line, col) == (str(second), 1, 1)
+    assert str(first) in message and "2024-01-12.html" in message and "`slug:`" in message
+    assert not out.exists()
+
+    third = other / "special.yaml"
+    third.write_text(first.read_text() + "slug: 2024-01-12\n")
+    result = run_cli("build", first, third, "-o", out)
+    assert result.exit_code == 2
+    [(path, line, col, _)] = problems(result.stderr)
+    assert (path, line, col) == (str(third), len(first.read_text().splitlines()) + 1, 1)
+    assert not out.exists()

@@ -7,6 +7,10 @@ Every provider module declares the same four things:
 and a class with `send(mail) -> receipt` (provider.Provider). Adding a
 provider is one module and one entry in PROVIDERS: the `delivery:` settings
 and the list of names are derived from them.
+
+Because house.yaml's `delivery:` settings are declared in them, every command
+imports the provider modules; what they need only to send (smtplib, httpx,
+the email package, boto3) is imported inside `send`, so `build` never pays for it.
 """
 
 from __future__ import annotations
