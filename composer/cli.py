@@ -183,14 +183,9 @@ def preview(
 ) -> None:
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
     from composer.commands.preview import serve
-    from composer.hosts import LOOPBACK
 
-    if host not in LOOPBACK:
-        warn(f"warning: listening on {host}: anyone who can reach this machine can read the preview")
-    if not issue.is_file():
-        report(ComposerError.at(issue, "file not found; check the path and the file name"))
     try:
-        serve(issue, host, port, open_browser=open_browser, log=typer.echo)
+        serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:
         report(error)
     except KeyboardInterrupt:

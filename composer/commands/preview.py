@@ -189,13 +189,17 @@ class Preview:
         return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
 
 
-def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print) -> None:
+def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, warn=print) -> None:
     """Run the preview until Ctrl-C. The first build happens before the server starts."""
     import socket
     import webbrowser
 
     import uvicorn
 
+    if host not in LOOPBACK:
+        warn(f"warning: listening on {host}: anyone who can reach this machine can read the preview")
+    if not issue.is_file():
+        raise ComposerError.at(issue, "file not found; check the path and the file name")
     preview = Preview(issue, log=log)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
