@@ -35,7 +35,6 @@ CODES: dict[str, tuple[str, str]] = {
     "DW504": (WARNING, "the HTML is close to or over Gmail's clipping limit"),
     "DW505": (WARNING, "an image's alt text says nothing"),
     "DW506": (WARNING, "the unsubscribe URL or postal address is not set in house.yaml"),
-    "DW601": (ERROR, "link tracking is on but a link is tagged wrongly"),
     "DW701": (WARNING, "SpamAssassin scores the message 2.0 or more"),
 }
 

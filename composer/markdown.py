@@ -7,7 +7,6 @@ three can never disagree about what the editor wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -176,25 +175,8 @@ def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnosti
     return findings
 
 
-Rewrite = Callable[[str], str] | None
-
-
-def _relinked(tokens, rewrite: Rewrite) -> list[Token]:
-    """The tokens with every link target passed through `rewrite` (the cached parse stays as it was)."""
-    if rewrite is None:
-        return list(tokens)
-    out = []
-    for token in tokens:
-        if token.type == "link_open":
-            token = token.copy(attrs={**token.attrs, "href": rewrite(str(token.attrs["href"]))})
-        elif token.children:
-            token = token.copy(children=_relinked(token.children, rewrite))
-        out.append(token)
-    return out
-
-
-def to_html(source: str, rewrite: Rewrite = None) -> str:
-    return _md.renderer.render(_relinked(parse(source), rewrite), _md.options, {})
+def to_html(source: str) -> str:
+    return _md.renderer.render(list(parse(source)), _md.options, {})
 
 
 def inline_to_html(source: str) -> str:
@@ -237,7 +219,7 @@ def is_one_paragraph(source: str) -> bool:
     return types == ["paragraph_open", "inline", "paragraph_close"]
 
 
-def paragraph_to_html(source: str, rewrite: Rewrite = None) -> str:
+def paragraph_to_html(source: str) -> str:
     """The inside of a one-paragraph text, so the house can put its own marks before it."""
     inline = next(t for t in parse(source) if t.type == "inline")
-    return _md.renderer.render(_relinked(inline.children or [], rewrite), _md.options, {})
+    return _md.renderer.render(list(inline.children or []), _md.options, {})

@@ -36,6 +36,7 @@ from premailer import Premailer  # noqa: E402
 from composer.diagnostics import ComposerError  # noqa: E402
 from composer.model.edition import Edition  # noqa: E402
 from composer.theme import environment  # noqa: E402
+from composer.tracking import Tagger, track_html  # noqa: E402
 
 DOCTYPE = "<!doctype html>"
 # MJML's own reset and responsive rules belong in <head>; copying them onto every
@@ -93,9 +94,15 @@ def compile_mjml(source: str) -> str:
     return html
 
 
-def inline_css(html: str, css: str) -> str:
+def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
+    """premailer's inlining, over a tree parsed here so that link tracking can walk it first."""
+    from lxml import etree
+
+    page = etree.fromstring(html.replace(_HEAD_STYLE, _KEEP_IN_HEAD).strip(), etree.HTMLParser())
+    if track is not None:
+        track_html(page, track)
     inliner = Premailer(
-        html.replace(_HEAD_STYLE, _KEEP_IN_HEAD),
+        page,
         css_text=css,
         strip_important=False,  # keeps dark-mode and mobile overrides working
         allow_network=False,
@@ -104,11 +111,14 @@ def inline_css(html: str, css: str) -> str:
         align_floating_images=False,  # nothing floats; and it would validate CSS, costing 50 ms of regex compiling
         cssutils_logging_level=logging.CRITICAL,
     )
+    inliner.transform()  # in place, given a tree
+    # Serialised as premailer would have done for a string, which drops the doctype.
+    html = etree.tostring(page, method="html", encoding="utf-8").decode("utf-8")
     # premailer cannot see into MSO conditional comments, so undo the mark there too.
-    html = inliner.transform(pretty_print=False).replace(_KEEP_IN_HEAD, _HEAD_STYLE)
-    return DOCTYPE + "\n" + html + "\n"
+    return DOCTYPE + "\n" + html.replace(_KEEP_IN_HEAD, _HEAD_STYLE) + "\n"
 
 
 def render_html(edition: Edition) -> str:
     html = compile_mjml(render_mjml(edition))
-    return inline_css(html, render_css(edition, "inline.css.j2"))
+    track = edition.track if edition.house.tracking.enabled else None
+    return inline_css(html, render_css(edition, "inline.css.j2"), track)

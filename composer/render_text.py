@@ -13,6 +13,7 @@ from markdown_it.token import Token
 
 from composer import markdown
 from composer.model.edition import Edition
+from composer.tracking import OTHER, Tagger
 
 WIDTH = 78
 RULE = "-" * 40
@@ -55,10 +56,15 @@ def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
 
 
 class TextWriter:
-    def __init__(self) -> None:
+    def __init__(self, track: Tagger | None = None) -> None:
         self.links = LinkNumbers()
         self.blocks: list[str] = []
-        self.rewrite = None  # how the current part writes its links (tracking)
+        self.track = track  # link tracking: each reference tagged with the part that used it
+        self.part = OTHER
+
+    def url(self, url: str) -> str:
+        """A link as the current part writes it."""
+        return self.track(url, self.part) if self.track else url
 
     # -- inline ---------------------------------------------------------------
     def inline(self, children: list[Token] | tuple[Token, ...]) -> str:
@@ -74,17 +80,20 @@ class TextWriter:
             elif token.type == "link_open":
                 href = token.attrs["href"]
             elif token.type == "link_close" and href:
-                url = self.rewrite(str(href)) if self.rewrite else str(href)
-                out.append(f" [{self.links.number(url)}]")
+                out.append(f" [{self.links.number(self.url(str(href)))}]")
                 href = None
         return "".join(out)
 
     # -- blocks ---------------------------------------------------------------
-    def markdown(self, source: str, first: str = "", rest: str | None = None, *, rewrite=None) -> None:
+    def markdown(self, source: str, first: str = "", rest: str | None = None) -> None:
         """Add the paragraphs, quotes and lists of a Markdown text as blocks."""
-        self.rewrite = rewrite
         self.blocks += self._blocks(list(markdown.parse(source)), first, first if rest is None else rest)
-        self.rewrite = None
+
+    def credit(self, label: str, source: str) -> None:
+        """An image credit line; its links are the credit's own part, as in the HTML."""
+        part, self.part = self.part, "image-credit"
+        self.line(f"{label}: {self.inline(markdown.parse_inline(source))}")
+        self.part = part
 
     def _blocks(self, tokens: list[Token], first: str, rest: str) -> list[str]:
         blocks: list[str] = []
@@ -145,7 +154,7 @@ class TextWriter:
 def render_text(edition: Edition) -> str:
     issue, house = edition.issue, edition.house
     plain = markdown.inline_to_text
-    out = TextWriter()
+    out = TextWriter(edition.track if house.tracking.enabled else None)
 
     if edition.web_url:
         out.line(f"View this issue in your browser: {edition.web_url}")
@@ -159,40 +168,49 @@ def render_text(edition: Edition) -> str:
     if issue.image:
         out.line(f"[Image: {plain(issue.image.alt)}]")
         if issue.image.credit:
-            out.line(f"Top image credit: {out.inline(markdown.parse_inline(issue.image.credit))}")
-    out.markdown(issue.lead, rewrite=edition.linker("lead"))
+            out.credit("Top image credit", issue.image.credit)
+    out.part = "lead"
+    out.markdown(issue.lead)
     out.end_section()
 
     out.line(plain(house.lead_ins.other_news))
     for number, item in enumerate(issue.items, start=1):
-        out.markdown(item, first="— ", rest="  ", rewrite=edition.linker(f"item-{number}"))
+        out.part = f"item-{number}"
+        out.markdown(item, first="— ", rest="  ")
     out.end_section()
 
+    out.part = "state-department"
     out.line(plain(house.lead_ins.state_department))
-    out.markdown(edition.state_department_text, rewrite=edition.linker("state-department"))
+    out.markdown(edition.state_department_text)
     out.end_section()
 
     out.blocks.append(RULE)
-    out.markdown(edition.appeal, rewrite=edition.linker("appeal"))
+    out.part = "appeal"
+    out.markdown(edition.appeal)
     if house.donate:
-        out.line(f"{plain(house.donate.label)}: {edition.link(house.donate.url, 'donate')}")
-    out.markdown(edition.subscribe, rewrite=edition.linker("subscribe"))
+        out.part = "donate"
+        out.line(f"{plain(house.donate.label)}: {out.url(house.donate.url)}")
+    out.part = "subscribe"
+    out.markdown(edition.subscribe)
     out.end_section()
 
     if issue.teasers:
         out.blocks.append(RULE)
         out.line(plain(house.lead_ins.teasers))
         for number, teaser in enumerate(issue.teasers, start=1):
-            content = f"teaser-{number}"
+            out.part = f"teaser-{number}"
             out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
-            out.markdown(teaser.summary, rewrite=edition.linker(content))
-            out.line(f"Read it: {edition.link(teaser.url, content)}")
+            if teaser.image and teaser.image.credit:
+                out.credit("Image credit", teaser.image.credit)
+            out.markdown(teaser.summary)
+            out.line(f"Read it: {out.url(teaser.url)}")
         out.end_section()
 
     out.blocks.append(RULE)
+    out.part = "masthead"
     out.line(
         f"You are receiving {plain(house.newsletter)} because you subscribed to it at "
-        f"{plain(house.publication)} ({edition.link(house.publication_url, 'masthead')})."
+        f"{plain(house.publication)} ({out.url(house.publication_url)})."
     )
     out.line(f"Unsubscribe: {house.unsubscribe_url}")
     if edition.web_url:

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from composer import markdown
@@ -28,6 +28,9 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and not name.endswith(".css.j2")
 
 
+_FILTERS_VERSION = 2
+
+
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates kept on disk, like .pyc files: compiling them costs 25 ms per cold build."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -36,29 +39,24 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # a read-only home only makes builds slower, never wrong
-    return FileSystemBytecodeCache(str(folder))
+    # Compiled code depends on the filters' signatures too, not only on the template's
+    # source: bump this when a filter changes how it is called, or stale code would run.
+    return FileSystemBytecodeCache(str(folder), f"__composer_filters{_FILTERS_VERSION}_%s.cache")
 
 
-# `content` names where a link sits (lead, item-2, teaser-1 …) for link tracking.
-@pass_context
-def _markdown(context, source: str, content: str | None = None) -> Markup:
-    return Markup(markdown.to_html(source, _linker(context, content)))
+# Link tracking is one pass over the finished HTML (tracking.py). The part names
+# that templates once passed here (`markdown("lead")`, `track("donate")`) are
+# still accepted, so a house's older overrides keep rendering, and ignored.
+def _markdown(source: str, content: str | None = None) -> Markup:
+    return Markup(markdown.to_html(source))
 
 
-@pass_context
-def _paragraph(context, source: str, content: str | None = None) -> Markup:
-    return Markup(markdown.paragraph_to_html(source, _linker(context, content)))
+def _paragraph(source: str, content: str | None = None) -> Markup:
+    return Markup(markdown.paragraph_to_html(source))
 
 
-@pass_context
-def _track(context, url: str, content: str) -> str:
-    edition = context.get("edition")
-    return edition.link(url, content) if edition is not None else url
-
-
-def _linker(context, content: str | None):
-    edition = context.get("edition")
-    return edition.linker(content) if edition is not None and content else None
+def _track(url: str, content: str | None = None) -> str:
+    return url
 
 
 @lru_cache(maxsize=8)

@@ -1,4 +1,4 @@
-"""Links: well-formed, to the source itself, saying where they go, and tracked as the house asks."""
+"""Links: well-formed, to the source itself, and saying where they go."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from composer.checks.registry import Context, rule
-from composer.tracking import UTM_KEYS, has_utm, utm_keys
+from composer.tracking import has_utm
 
 SHORTENERS = {
     "bit.ly", "t.co", "tinyurl.com", "ow.ly", "buff.ly", "goo.gl", "is.gd", "lnkd.in", "trib.al", "dlvr.it",
@@ -65,25 +65,3 @@ def hand_typed_utm(ctx: Context) -> None:
         if has_utm(href):
             ctx.add("DW305", loc, f"the link '{href}' carries utm_ parameters typed by hand",
                     "remove them; composer adds tracking itself when the house turns it on", snippet=href)
-
-
-@rule("DW601")
-def tracking(ctx: Context) -> None:
-    """With tracking on, every outbound link of the finished HTML is tagged, and no other."""
-    if not ctx.house.tracking.enabled:
-        return
-    from lxml import html as lxml_html  # only for a house that tracks
-
-    skip = {ctx.house.unsubscribe_url, ctx.edition.web_url}
-    for a in lxml_html.fromstring(ctx.html.encode()).iter("a"):
-        href = a.get("href", "")
-        scheme = urlsplit(href).scheme
-        tagged = has_utm(href)
-        if href in skip or scheme == "mailto":
-            if tagged:
-                ctx.add("DW601", (), f"the link '{href}' must not carry tracking", None, at=(1, 1))
-        elif scheme in ("http", "https"):
-            keys = utm_keys(href) & set(UTM_KEYS)
-            if keys != set(UTM_KEYS):
-                ctx.add("DW601", (), f"the link '{href}' lacks {', '.join(sorted(set(UTM_KEYS) - keys))}",
-                        "pass the link through the `track` filter in the theme", at=(1, 1))

@@ -6,7 +6,6 @@ property is something a renderer or a check would otherwise work out itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,22 +72,15 @@ class Edition:
     def campaign(self) -> str:
         return f"{self.house.newsletter_slug}-{self.issue.date.isoformat()}"
 
-    def linker(self, content: str) -> Callable[[str], str] | None:
-        """How links in the part named `content` are written: with utm_ tags when the house tracks."""
+    def track(self, url: str, part: str) -> str:
+        """`url` as the email writes it in the part named `part`: with utm_ tags when the house tracks.
+
+        The unsubscribe link and the web copy are the reader's own pages, never campaign traffic.
+        """
         tracking = self.house.tracking
-        if not tracking.enabled:
-            return None
-
-        def link(url: str) -> str:
-            if url == self.house.unsubscribe_url:
-                return url
-            return tag(url, source=tracking.source, medium=tracking.medium, campaign=self.campaign, content=content)
-
-        return link
-
-    def link(self, url: str, content: str) -> str:
-        linker = self.linker(content)
-        return linker(url) if linker else url
+        if not tracking.enabled or url in (self.house.unsubscribe_url, self.web_url):
+            return url
+        return tag(url, source=tracking.source, medium=tracking.medium, campaign=self.campaign, content=part)
 
     @property
     def appeal(self) -> str:
