@@ -54,7 +54,7 @@ def interleaved_medians(commands: list[list[str]], runs: int) -> list[float]:
         seconds(command)  # warm-up: disk caches, bytecode, compiled templates
     times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        for command, bucket in zip(commands, times):
+        for command, bucket in zip(commands, times, strict=True):
             bucket.append(seconds(command))
     return [statistics.median(bucket) for bucket in times]
 

@@ -45,7 +45,7 @@ def main() -> None:
         try:
             trees = {revision: old, "working tree": ROOT}
             times: dict[str, list[float]] = {name: [] for name in trees}
-            for name, tree in trees.items():
+            for tree in trees.values():
                 cold_build(tree, issue, Path(scratch) / "warm-up")  # bytecode and template caches
             for _ in range(RUNS):
                 for name, tree in trees.items():

@@ -32,11 +32,13 @@ sys.path.insert(0, str(ROOT))
 FALLBACKS = {
     "@media": "Phone and dark-mode rules are extras: the layout is a fluid 600px column that already "
     "fits a phone, and the light colours stay readable where dark mode is not applied.",
-    "!important keyword": "Only used inside the @media rules; where it is dropped the inlined light-mode style applies.",
+    "!important keyword": "Only used inside the @media rules; where it is dropped "
+    "the inlined light-mode style applies.",
     "<body> element": "The page colour is also set on MJML's wrapper div, so clients that drop <body> keep it.",
     "Chaining selectors": "Everything needed to read the email is inlined by premailer; <style> only adds refinements.",
     "Class selector": "Everything needed to read the email is inlined by premailer; <style> only adds refinements.",
-    "Descendant combinator": "Everything needed to read the email is inlined by premailer; <style> only adds refinements.",
+    "Descendant combinator": "Everything needed to read the email is inlined by premailer; "
+    "<style> only adds refinements.",
     "ID selector": "Only in MJML's Outlook.com reset (#outlook a); harmless where ignored.",
     "Type selector": "Everything needed to read the email is inlined by premailer; <style> only adds refinements.",
     "aria-label attribute": "Extra information for screen readers; ignoring it loses nothing visible.",
@@ -126,7 +128,8 @@ def main() -> int:
             print(f"| `{feature}` | {missing} | {partial} | {fallback} |")
         else:
             print(f"{feature}\n  not supported: {missing}\n  partly supported: {partial}\n  fallback: {fallback}")
-    print(f"\n{len(found)} features flagged, {len(unhandled)} unhandled" + (f": {', '.join(unhandled)}" if unhandled else ""))
+    names = f": {', '.join(unhandled)}" if unhandled else ""
+    print(f"\n{len(found)} features flagged, {len(unhandled)} unhandled" + names)
     return 1 if unhandled else 0
 
 

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 from composer.pipeline import issue_files  # noqa: E402
 
 SAVES = 20

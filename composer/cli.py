@@ -10,24 +10,52 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from composer import __version__
-from composer.diagnostics import ComposerError, DeliveryError
+from composer.diagnostics import CommandError, ComposerError
+
+
+class _Flags:
+    """Help without a type tag after on/off flags: `--yes` takes no value, so `<bool>` would mislead."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+
+class Command(_Flags, TyperCommand):
+    pass
+
+
+class Group(_Flags, TyperGroup):
+    pass
+
 
 app = typer.Typer(
+    cls=Group,
     help="Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 EXIT_PROBLEMS = 2
 EXIT_NOT_DELIVERED = 1
+
+
+def examples(*lines: str) -> str:
+    """The end of a command's help: a couple of typical uses."""
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
 def report(error: ComposerError) -> NoReturn:
@@ -36,7 +64,7 @@ def report(error: ComposerError) -> NoReturn:
     raise typer.Exit(EXIT_PROBLEMS)
 
 
-def fail(error: DeliveryError) -> NoReturn:
+def fail(error: CommandError) -> NoReturn:
     typer.echo(f"error: {error}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
@@ -54,41 +82,51 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _options(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
     """Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text."""
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("composer build issues/2024-01-12.yaml", "composer build issues/ -o out/"))
 def build(
     issues: Annotated[list[Path], typer.Argument(help="Issue files, or folders of them.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the built files.")] = Path("build"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the built files.",
+                                         metavar="FOLDER")] = Path("build"),
     allow_clipping: Annotated[
         bool, typer.Option("--allow-clipping", help="Build even when Gmail would clip the HTML (over about 102 KB).")
     ] = False,
     eml: Annotated[bool, typer.Option("--eml", help="Also write <slug>.eml, the complete MIME message.")] = False,
+    strict_all: Annotated[
+        bool, typer.Option("--strict-all", help="Write nothing at all when any one of the issues has a problem.")
+    ] = False,
 ) -> None:
     """Build each issue into <slug>.html and <slug>.txt in the output folder."""
     from composer.commands.build import build as build_issues
 
     try:
-        result = build_issues(issues, output, allow_clipping=allow_clipping, eml=eml)
+        result = build_issues(issues, output, allow_clipping=allow_clipping, eml=eml, strict_all=strict_all)
     except ComposerError as error:
         report(error)
-    for warning in result.warnings:
-        warn(str(warning))
+    for line in result.messages():
+        warn(line)
     for path, size in result.written.items():
         typer.echo(f"wrote {path}  ({size:,} bytes)")
+    if result.not_built:
+        warn(result.summary())
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("composer send issues/2024-01-12.yaml --to ed@example.org",
+                                          "composer send issue.yaml --to ed@example.org --dry-run"))
 def send(
     issue: Annotated[Path, typer.Argument(help="The issue file to send.", show_default=False)],
-    to: Annotated[list[str], typer.Option("--to", help="A reviewer's address; repeat for more.", show_default=False)],
+    to: Annotated[list[str], typer.Option("--to", help="A reviewer's address; repeat for more.", show_default=False,
+                                          metavar="ADDRESS")],
     provider: Annotated[
-        Optional[str], typer.Option("--provider", help="smtp, postmark, sendgrid, mailgun, ses or outbox; default from house.yaml.")
+        str | None, typer.Option("--provider", metavar="NAME",
+                                 help="smtp, postmark, sendgrid, mailgun, ses or outbox; default from house.yaml.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent, and send nothing.")] = False,
 ) -> None:
@@ -100,21 +138,25 @@ def send(
         lines = test_send.dry_run() if dry_run else [test_send.send()]
     except ComposerError as error:
         report(error)
-    except DeliveryError as error:
+    except CommandError as error:
         fail(error)
     for line in lines:
         typer.echo(line)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("composer publish issues/2024-01-12.yaml",
+                                          "composer publish issue.yaml --send --at 2024-01-12T09:00+00:00"))
 def publish(
     issue: Annotated[Path, typer.Argument(help="The issue file to publish.", show_default=False)],
     platform: Annotated[
-        Optional[str], typer.Option("--platform", help="mailchimp or buttondown; default from house.yaml.")
+        str | None, typer.Option("--platform", help="mailchimp or buttondown; default from house.yaml.", metavar="NAME")
     ] = None,
-    send_now: Annotated[bool, typer.Option("--send", help="After saving the draft, send it to the list (asks first).")] = False,
+    send_now: Annotated[
+        bool, typer.Option("--send", help="After saving the draft, send it to the list (asks first).")
+    ] = False,
     at: Annotated[
-        Optional[str], typer.Option("--at", help="With --send: schedule for this time instead, e.g. 2024-01-12T09:00+00:00.")
+        str | None, typer.Option("--at", metavar="TIME",
+                                 help="With --send: schedule for this time instead, e.g. 2024-01-12T09:00+00:00.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
 ) -> None:
@@ -132,21 +174,23 @@ def publish(
                              ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn)
     except ComposerError as error:
         report(error)
-    except DeliveryError as error:
+    except CommandError as error:
         fail(error)
     if not done:
         raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("composer check issues/2024-01-12.yaml",
+                                          "composer check issues/ --strict --format json"))
 def check(
     issues: Annotated[list[Path], typer.Argument(help="Issue files, or folders of them.", show_default=False)],
-    output_format: Annotated[Format, typer.Option("--format", help="text, or json for editors and CI.")] = Format.text,
+    output_format: Annotated[Format, typer.Option("--format", help="text, or json for editors and CI.",
+                                                  metavar="text|json")] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     spam: Annotated[bool, typer.Option("--spam", help="Also score the message with SpamAssassin (offline).")] = False,
 ) -> None:
@@ -159,7 +203,7 @@ def check(
         report(ComposerError.at(issues[0], "no issue files found; give a .yaml file or a folder of them"))
     try:
         result = check_report(paths, strict=strict, spam=spam)
-    except DeliveryError as error:
+    except CommandError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
@@ -172,12 +216,14 @@ def check(
         raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("composer preview issues/2024-01-12.yaml",
+                                          "composer preview issue.yaml --no-open --port 8000"))
 def preview(
     issue: Annotated[Path, typer.Argument(help="The issue file to preview.", show_default=False)],
-    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 picks a free one.")] = 0,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 picks a free one.", metavar="PORT")] = 0,
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on. Anything but 127.0.0.1 exposes the preview to the network.")
+        str, typer.Option("--host", metavar="ADDRESS",
+                          help="Address to listen on. Anything but 127.0.0.1 exposes the preview to the network.")
     ] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the preview in a browser.")] = True,
 ) -> None:
@@ -188,6 +234,8 @@ def preview(
         serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:
         report(error)
+    except CommandError as error:
+        fail(error)
     except KeyboardInterrupt:
         typer.echo("preview stopped")
 

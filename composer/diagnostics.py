@@ -63,5 +63,10 @@ class ComposerError(Exception):
         return cls([Diagnostic(path=str(path), line=line, column=column, message=message)])
 
 
-class DeliveryError(Exception):
+class CommandError(Exception):
+    """A command that could not do its work for a reason outside the files (a port in use,
+    a bad --to address, a missing tool), told in one line, exit code 1. Never carries a secret."""
+
+
+class DeliveryError(CommandError):
     """A send or publish that did not happen, told in one line. Never carries a secret."""

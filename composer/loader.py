@@ -136,7 +136,7 @@ def _misspelled(model: type[BaseModel], errors: list[dict]) -> set[tuple]:
 
 def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Diagnostic]:
     diagnostics = []
-    errors = exc.errors(include_url=False)
+    errors: list[dict] = [dict(e) for e in exc.errors(include_url=False)]
     explained = _misspelled(model, errors)
     for error in errors:
         if error["type"] == "missing" and tuple(error["loc"]) in explained:
@@ -217,7 +217,7 @@ def load_edition(path: Path) -> Edition:
         house, theme_dir = load_house(path.parent)
     except ComposerError as error:
         problems += error.diagnostics
-    if problems:
+    if problems or issue is None or house is None:
         raise ComposerError(problems)
     house_path = path.parent / HOUSE_FILE
     return Edition(issue, house, slug=path.stem, theme_dir=theme_dir, source=source,

@@ -163,12 +163,13 @@ def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnosti
         return [_unplaced(lines[1], "this field must fit on one line; join the lines")]
     if control := _CONTROL.search(source):
         # Such characters would end up in the Subject header, where they are not allowed.
-        return [_unplaced(source, f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
+        message = f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it"
+        return [_unplaced(source, message)]
     tokens = parse_inline(source)
     findings = _common_findings(tokens)
     if not allow_links:
         findings += [
-            _unplaced(t.attrs["href"], "links are not allowed in this field; remove the link and keep its text")
+            _unplaced(str(t.attrs["href"]), "links are not allowed in this field; remove the link and keep its text")
             for t in tokens
             if t.type == "link_open"
         ]

@@ -72,7 +72,8 @@ def _render_template(edition: Edition, name: str, context: dict) -> str:
 
 
 def render_mjml(edition: Edition) -> str:
-    return _render_template(edition, "email.mjml.j2", {"edition": edition, "issue": edition.issue, "house": edition.house})
+    context = {"edition": edition, "issue": edition.issue, "house": edition.house}
+    return _render_template(edition, "email.mjml.j2", context)
 
 
 def render_css(edition: Edition, name: str) -> str:

@@ -25,7 +25,7 @@ def default_theme_dir() -> Path:
 
 def _autoescape(name: str | None) -> bool:
     # MJML is markup and must be escaped; CSS must not be, or font names lose their quotes.
-    return bool(name) and not name.endswith(".css.j2")
+    return name is not None and not name.endswith(".css.j2")
 
 
 _FILTERS_VERSION = 2

@@ -180,7 +180,8 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
         message = "this quoted value has no closing quote; add it at the end of the value, or remove the opening one"
         return message, *quote
     if "mapping values are not allowed" in problem:
-        message = "a colon followed by a space starts a new key here; put the whole value in quotes, or use a '|' block for prose"
+        message = ("a colon followed by a space starts a new key here; put the whole value in quotes, "
+                   "or use a '|' block for prose")
         return message, line, col
     if "flow sequence" in context or "flow mapping" in context:
         return f"a list or mapping in brackets is not closed ({problem}); add the closing bracket", line, col

@@ -8,8 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
-from composer.pipeline import issue_files, render
 from composer.cli import app
+from composer.pipeline import issue_files, render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -6,10 +6,10 @@ import io
 from collections import Counter
 
 import pytest
-
 from browser import contrast, open_email, screenshot
-from composer.pipeline import render
 from conftest import FIXTURES
+
+from composer.pipeline import render
 
 WIDTHS = [320, 375, 600, 800]
 PHONE = 480
@@ -66,7 +66,7 @@ def test_layout_holds_at_every_width(browser, example, width):
                  .map(td => { const r = td.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.width]; })"""
         )
         assert len(blocks) > 5
-        for (_, bottom, *_), (next_top, *_) in zip(blocks, blocks[1:]):
+        for (_, bottom, *_), (next_top, *_) in zip(blocks, blocks[1:], strict=False):
             assert next_top >= bottom - 1
         assert len({round(left) for _, _, left, _ in blocks}) == 1
         assert max(w for *_, w in blocks) <= min(width, 600)

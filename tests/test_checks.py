@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, FIXTURES, ROOT, run_cli
 
 from composer.codes import CODES
-from conftest import EXAMPLES, FIXTURES, ROOT, run_cli
 
 CHECK = FIXTURES / "check"
 
@@ -123,8 +123,9 @@ def test_tracking_reaches_every_link_whatever_template_wrote_it(tmp_path: Path):
 
 
 def test_link_tracking_in_html_and_text():
-    from composer.pipeline import render
     from conftest import soup
+
+    from composer.pipeline import render
 
     built = render(FIXTURES / "check-tracking-good" / "2023-03-17.yaml")
     links = {a["href"] for a in soup(built.html).find_all("a", href=True)}
@@ -294,8 +295,9 @@ def test_tracking_keeps_the_query_as_written():
 
 
 def test_tracking_with_a_logo(tmp_path: Path):
-    from composer.pipeline import render
     from conftest import soup
+
+    from composer.pipeline import render
 
     shutil.copy(CHECK / "base.yaml", tmp_path / "2023-03-17.yaml")
     house = (CHECK / "house.yaml").read_text()

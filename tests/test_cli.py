@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, ROOT, run_cli
 
 from composer import __version__
-from conftest import EXAMPLES, ROOT, run_cli
 
 
 def test_version():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from composer.render_html import compile_mjml, inline_css, render_css, render_mjml
 from conftest import soup
+
+from composer.render_html import compile_mjml, inline_css, render_css, render_mjml
 
 MSO = re.compile(r"<!--\[if [^\]]*mso[^\]]*\]>")
 VAGUE_LINK_TEXT = {"click here", "here", "read more", "more", "this link", "link", "learn more"}
@@ -47,7 +48,7 @@ def test_one_h1_and_headings_in_order(example):
     doc = soup(example.html)
     levels = [int(h.name[1]) for h in doc.find_all(re.compile(r"^h[1-6]$"))]
     assert levels[0] == 1 and levels.count(1) == 1
-    for previous, current in zip(levels, levels[1:]):
+    for previous, current in zip(levels, levels[1:], strict=False):
         assert current <= previous + 1, levels
 
 
@@ -87,8 +88,9 @@ def test_view_in_browser_at_the_top_and_footer_essentials(example):
 def test_no_web_copy_link_without_a_web_url(tmp_path):
     import shutil
 
-    from composer.pipeline import render
     from conftest import FIXTURES
+
+    from composer.pipeline import render
 
     shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "issue.yaml")
     doc = soup(render(tmp_path / "issue.yaml").html)

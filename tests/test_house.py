@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from composer.pipeline import render
-from composer.loader import load_edition
 from conftest import FIXTURES, soup
+
+from composer.loader import load_edition
+from composer.pipeline import render
 
 
 def write_house(folder: Path, text: str) -> None:

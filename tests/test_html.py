@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from composer import markdown
 from conftest import soup
+
+from composer import markdown
 
 PADDING = "\u034f\u200c\u00a0"
 

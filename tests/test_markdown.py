@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import soup
 
 from composer import markdown
 from composer.render_text import TextWriter
-from conftest import soup
 
 
 def test_straight_quotes_become_curly():

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import CHROMIUM_ARGS  # noqa: F401  (the browser fixture comes from conftest)
-from composer.pipeline import render
 from conftest import FIXTURES
+
+from composer.pipeline import render
 
 
 class PreviewProcess:

@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
-
 from conftest import EXAMPLES, run_cli
+from werkzeug import Response
 
 ISSUE = "2023-09-22.yaml"
 SECRET = "0123456789abcdef0123456789abcdef-us14"

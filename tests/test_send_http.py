@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
-
 from conftest import EXAMPLES, run_cli
+from werkzeug import Response
 
 ISSUE = "2023-03-17.yaml"
 REVIEWERS = ["ed@example.org", "desk@example.org"]
@@ -268,9 +267,8 @@ def test_mailgun_error_shape(mailgun, issue: Path):
 
 @pytest.fixture
 def ses(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
     from mail_servers import free_port
+    from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

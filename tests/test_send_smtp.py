@@ -11,7 +11,6 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, FIXTURES, run_cli
 from mail_servers import PASSWORD, USER, CertificateAuthority, free_port, start
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from composer import budget
 from conftest import FIXTURES, run_cli, soup
+
+from composer import budget
 
 
 def padded_issue(folder: Path, paragraphs: int) -> Path:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Any
 
 from composer import budget, markdown
 from composer.checks.registry import Context, rule
 from composer.codes import ERROR, WARNING
 
-PLACEHOLDER_ALT = re.compile(r"^(image|photo|picture|img|graphic|logo|top image|untitled|\S+\.(jpe?g|png|gif|webp))$", re.I)
+PLACEHOLDER_ALT = re.compile(
+    r"^(image|photo|picture|img|graphic|logo|top image|untitled|\S+\.(jpe?g|png|gif|webp))$", re.I
+)
 
 
 def _subject_loc(ctx: Context) -> tuple:
@@ -63,7 +66,7 @@ def clipping(ctx: Context) -> None:
 
 @rule("DW505")
 def placeholder_alt(ctx: Context) -> None:
-    images = [(("image", "alt"), ctx.issue.image)] if ctx.issue.image else []
+    images: list[tuple[tuple, Any]] = [(("image", "alt"), ctx.issue.image)] if ctx.issue.image else []
     images += [(("teasers", n, "image", "alt"), t.image) for n, t in enumerate(ctx.issue.teasers) if t.image]
     for loc, image in images:
         alt = markdown.inline_to_text(image.alt)

@@ -37,7 +37,7 @@ def score(message: bytes) -> SpamReport:
     # The table after "Content analysis details": a header, a line of dashes, then one rule per line.
     table = report.split("Content analysis details:", 1)[-1].split("---- ", 1)[-1]
     details = table.split("\n", 1)[-1].split("\n\n", 1)[0]
-    rules = []
+    rules: list[dict] = []
     for line in details.splitlines():
         match = _RULE.match(line)
         if match:

@@ -25,7 +25,8 @@ def straight_quotes(ctx: Context) -> None:
                 if quote:
                     # A few characters before the quote find the right one; only plain ASCII ones,
                     # which typography left as typed. The column points at the quote itself.
-                    before = re.search(r"[A-Za-z0-9 ,.;:()]{0,8}$", child.content[: quote.start()])[0].lstrip()
+                    tail = re.search(r"[A-Za-z0-9 ,.;:()]{0,8}$", child.content[: quote.start()])
+                    before = tail[0].lstrip() if tail else ""
                     snippet = before + quote[0]
                     line, column = ctx.locate(loc, snippet)
                     ctx.add("DW402", loc, f"a straight quote ({quote[0]}) is left after typography",
@@ -58,7 +59,8 @@ def name_in_headline(ctx: Context) -> None:
 def dek_period(ctx: Context) -> None:
     dek = markdown.inline_to_text(ctx.issue.dek)
     if dek.endswith(".") and not dek.endswith("…"):
-        ctx.add("DW405", ("dek",), "the dek ends with a period; the house style leaves it off", "delete the final period")
+        ctx.add("DW405", ("dek",), "the dek ends with a period; the house style leaves it off",
+                "delete the final period")
 
 
 @rule("DW406")

@@ -167,7 +167,8 @@ class Preview:
         )
 
     async def email_text(self, request: Request) -> Response:
-        return Response(self.snapshot.text, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
+        return Response(self.snapshot.text, media_type="text/plain; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
 
     async def state(self, request: Request) -> JSONResponse:
         return JSONResponse(self.snapshot.state(), headers={"Cache-Control": "no-store"})

@@ -48,13 +48,15 @@ class TestSend:
         """What would be sent, through which provider: the headers and the parts' sizes."""
         mail = self.mail
         lines = [f"{name}: {mail.header(name)}" for name in DRY_RUN_HEADERS if mail.header(name)]
-        lines.append(f"parts: text/plain {len(mail.text.encode()):,} bytes, text/html {len(mail.html.encode()):,} bytes")
+        lines.append(f"parts: text/plain {len(mail.text.encode()):,} bytes, "
+                     f"text/html {len(mail.html.encode()):,} bytes")
         lines.append(f"dry run: nothing sent; would send through {self.provider.name}")
         return lines
 
     def send(self) -> str:
         receipt = self.provider.send(self.mail)
-        return f'sent "{self.mail.subject}" to {", ".join(self.mail.recipients)} through {self.provider.name} ({receipt})'
+        to = ", ".join(self.mail.recipients)
+        return f'sent "{self.mail.subject}" to {to} through {self.provider.name} ({receipt})'
 
 
 def prepare(issue: Path, to: list[str], provider: str | None, *, warn: Echo) -> TestSend:

@@ -14,7 +14,16 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field
 
 from composer.model.fields import (
-    Color, EmailAddress, FontStack, Inline, Model, Prose, Text, WebLink, check_web_link, refusal,
+    Color,
+    EmailAddress,
+    FontStack,
+    Inline,
+    Model,
+    Prose,
+    Text,
+    WebLink,
+    check_web_link,
+    refusal,
 )
 from composer.platforms import PlatformSettings
 from composer.send import Delivery

@@ -30,7 +30,7 @@ _settings: dict[str, Any] = {name: module.SETTINGS for name, module in PLATFORMS
 PlatformSettings: Any = create_model(
     "PlatformSettings",
     __base__=Model,
-    provider=(Literal[tuple(PLATFORMS)] | None, None),  # type: ignore[valid-type]
+    provider=(Literal[tuple(PLATFORMS)] | None, None),  # type: ignore[valid-type,arg-type]
     **_settings,
 )
 
@@ -38,7 +38,8 @@ PlatformSettings: Any = create_model(
 def platform_for(edition: Edition, name: str | None) -> Platform:
     name = name or edition.house.platform.provider
     if name is None:
-        raise DeliveryError("no platform configured; set `platform: {provider: mailchimp}` in house.yaml or pass --platform")
+        raise DeliveryError("no platform configured; set `platform: {provider: mailchimp}` in house.yaml "
+                            "or pass --platform")
     module = PLATFORMS.get(name)
     if module is None:
         raise DeliveryError(f"unknown platform '{name}'; choose {' or '.join(PLATFORMS)}")

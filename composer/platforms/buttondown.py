@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from composer.credentials import secret, service_url
@@ -32,7 +32,8 @@ class Buttondown:
         def explain(error: dict) -> str:
             detail = error["detail"]
             if isinstance(detail, list):
-                detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg', d.get('type'))}" for d in detail)
+                detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg', d.get('type'))}"
+                                   for d in detail)
             return f"{detail} ({error['code']})" if error.get("code") else str(detail)
 
         return call(self.client, self.name, method, self.base + path, expect=expect, explain=explain, **kwargs)
@@ -54,7 +55,7 @@ class Buttondown:
         if at is None:
             self._call("PATCH", f"/emails/{draft.id}", json={"status": "about_to_send"})
             return "sent"
-        when = at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        when = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         self._call("PATCH", f"/emails/{draft.id}", json={"status": "scheduled", "publish_date": when})
         return f"scheduled for {when}"
 

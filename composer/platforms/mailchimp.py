@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from composer.credentials import secret, service_url
@@ -68,7 +68,7 @@ class Mailchimp:
         if at is None:
             self._call("POST", f"/campaigns/{draft.id}/actions/send", expect=(204,))
             return "sent"
-        at = at.astimezone(timezone.utc)
+        at = at.astimezone(UTC)
         if at.minute % 15 or at.second:
             raise DeliveryError("mailchimp: campaigns can only be scheduled on the quarter-hour (:00, :15, :30, :45)")
         self._call("POST", f"/campaigns/{draft.id}/actions/schedule", expect=(204,),

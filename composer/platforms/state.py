@@ -45,7 +45,8 @@ class PublishState:
     def check_writable(self) -> None:
         """Before creating anything at the platform: a draft whose id cannot be kept would be orphaned."""
         if not os.access(self.path.parent, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
-            raise DeliveryError(f"cannot write {self.path}, where the draft's id is kept; check the folder's permissions")
+            raise DeliveryError(f"cannot write {self.path}, where the draft's id is kept; "
+                                "check the folder's permissions")
 
     def remember(self, platform: str, draft: Draft) -> None:
         self.data[platform] = draft.state

@@ -35,7 +35,7 @@ _settings: dict[str, Any] = {name: module.SETTINGS for name, module in PROVIDERS
 Delivery: Any = create_model(
     "Delivery",
     __base__=Model,
-    provider=(Literal[tuple(PROVIDERS)], outbox.NAME),  # type: ignore[valid-type]
+    provider=(Literal[tuple(PROVIDERS)], outbox.NAME),  # type: ignore[valid-type,arg-type]
     **_settings,
 )
 

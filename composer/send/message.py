@@ -26,7 +26,8 @@ def _address(name: str, address: str) -> Address:
     return Address(display_name=name, username=user, domain=domain)
 
 
-def build_message(edition: Edition, html: str, text: str, *, to: list[str] | None = None, test: bool = False) -> EmailMessage:
+def build_message(edition: Edition, html: str, text: str, *, to: list[str] | None = None,
+                  test: bool = False) -> EmailMessage:
     """One message for `to` (or addressed to the sender, for an .eml kept on disk)."""
     house = edition.house
     sender = house.sender

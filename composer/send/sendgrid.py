@@ -27,8 +27,8 @@ class SendGrid:
 
         from composer.send.http import call, client
 
-        name, address = parseaddr(mail.header("From"))
-        _, reply_to = parseaddr(mail.header("Reply-To"))
+        name, address = parseaddr(mail.header("From") or "")
+        _, reply_to = parseaddr(mail.header("Reply-To") or "")
         body = {
             "personalizations": [{"to": [{"email": r} for r in mail.recipients]}],
             "from": {"email": address, "name": name},

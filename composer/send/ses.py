@@ -46,11 +46,13 @@ class Ses:
             ses = boto3.client("sesv2", region_name=self.region)
             return ses.send_email(**request)["MessageId"]
         except NoCredentialsError:
-            raise DeliveryError("ses: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE") from None
+            raise DeliveryError("ses: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                                "or AWS_PROFILE") from None
         except ClientError as error:
             info = error.response.get("Error", {})
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
-            raise DeliveryError(f"ses: error {status} {info.get('Code', '')}: {info.get('Message', '')}".rstrip(": ")) from None
+            message = f"ses: error {status} {info.get('Code', '')}: {info.get('Message', '')}"
+            raise DeliveryError(message.rstrip(": ")) from None
         except BotoCoreError as error:
             raise DeliveryError(f"ses: {error}") from None
 

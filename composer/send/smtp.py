@@ -66,7 +66,7 @@ class Smtp:
         mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
         if mechanism is None:
             raise smtplib.SMTPNotSupportedError("AUTH PLAIN or LOGIN")
-        client.user, client.password = self.username, self.password or ""
+        client.user, client.password = self.username or "", self.password or ""
         client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
 
     def send(self, mail: Outgoing) -> str:
@@ -77,6 +77,7 @@ class Smtp:
 
         where = f"{self.host}:{self.port}"
         try:
+            client: smtplib.SMTP
             if self.security == "tls":
                 client = smtplib.SMTP_SSL(self.host, self.port, context=self._context(), timeout=TIMEOUT)
             else:
@@ -98,7 +99,9 @@ class Smtp:
         except smtplib.SMTPRecipientsRefused as error:
             raise DeliveryError(f"smtp: {where} refused every recipient: {', '.join(error.recipients)}") from None
         except smtplib.SMTPResponseException as error:
-            reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+            reply = error.smtp_error
+            if isinstance(reply, bytes):
+                reply = reply.decode(errors="replace")
             raise DeliveryError(f"smtp: {where} answered {error.smtp_code} {reply}") from None
         except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException) as error:
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
