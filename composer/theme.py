@@ -59,8 +59,19 @@ def _track(url: str, content: str | None = None) -> str:
     return url
 
 
-@lru_cache(maxsize=8)
 def environment(theme_dir: Path | None = None) -> Environment:
+    """The environment for a house's template folder (or none).
+
+    Keyed by the files the folder holds as well: Jinja checks a cached template's
+    own file for changes, so an override created after `parts/lead.mjml.j2` was
+    first loaded from the built-in theme would otherwise never be seen (the preview).
+    """
+    overrides = frozenset(p for p in theme_dir.rglob("*") if p.is_file()) if theme_dir else frozenset()
+    return _environment(theme_dir, overrides)
+
+
+@lru_cache(maxsize=8)
+def _environment(theme_dir: Path | None, overrides: frozenset[Path]) -> Environment:
     search = [theme_dir] if theme_dir else []
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in [*search, default_theme_dir()]]),

@@ -3,8 +3,10 @@
 A small Starlette app serves the preview page, the built email and its plain
 text, and a server-sent-events stream. watchfiles watches the issue, its
 house.yaml and the theme; every save re-renders the issue and tells the open
-pages, which reload the email frame in place. A broken save keeps the last
-good render on screen, under an overlay with the problems.
+pages, which reload the email frame in place. A save that renders but has
+check errors shows that render with the errors listed over it; a save that
+cannot be rendered at all keeps the last good render on screen, under the
+overlay. Warnings are listed in the page as they are in the terminal.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from composer import budget
-from composer.diagnostics import ComposerError
+from composer.checks import run_checks
+from composer.codes import ERROR
+from composer.diagnostics import CommandError, ComposerError
 from composer.hosts import LOOPBACK
 from composer.loader import HOUSE_FILE
-from composer.pipeline import render_checked
+from composer.pipeline import render
 from composer.theme import default_theme_dir
 
 # The email may not run scripts or load anything but images: it is shown as mail clients show it.
@@ -37,17 +41,24 @@ HEARTBEAT_SECONDS = 15
 
 @dataclass
 class Snapshot:
-    """What the preview shows: the last good render, and the problems of the latest save."""
+    """What the preview shows: the latest render, and the problems and warnings of the latest save."""
 
     version: int = 0
     html: bytes = b""
     text: bytes = b""
     meta: dict = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what would stop `composer build`
+    warnings: list[str] = field(default_factory=list)
+    rendered: int = 0  # the version whose render is shown; older than `version` when the save could not render
     build_ms: float = 0.0
 
+    @property
+    def stale(self) -> bool:
+        return self.rendered != self.version
+
     def state(self) -> dict:
-        return {"version": self.version, **self.meta, "problems": self.problems, "build_ms": round(self.build_ms, 1)}
+        return {"version": self.version, **self.meta, "problems": self.problems, "warnings": self.warnings,
+                "rendered": self.rendered, "stale": self.stale, "build_ms": round(self.build_ms, 1)}
 
 
 class Preview:
@@ -57,16 +68,16 @@ class Preview:
         self.snapshot = Snapshot()
         self._changed = asyncio.Condition()
         self.theme_dir: Path | None = None
-        self.warnings: list[str] = []
 
     # -- building ------------------------------------------------------------
     def rebuild(self) -> Snapshot:
-        """Render the issue; keep the last good render when the new one fails."""
+        """Render the issue and run the checks of `build`; keep the last render when this one fails."""
         started = time.perf_counter()
         previous = self.snapshot
+        version = previous.version + 1
         try:
-            # The same checks as `build`: what would stop a build shows in the overlay.
-            built, warnings = render_checked(self.issue)
+            built = render(self.issue)
+            findings = run_checks(built.edition, built.html, built.text).findings
         except ComposerError as error:
             problems = [str(d) for d in error.diagnostics]
         except Exception as error:  # noqa: BLE001 - the preview must outlive any one broken save
@@ -74,9 +85,9 @@ class Preview:
         else:
             problems = []
         if problems:
-            snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
+            snapshot = Snapshot(version, previous.html, previous.text, previous.meta, problems,
+                                rendered=previous.rendered)
         else:
-            self.warnings = [str(w) for w in warnings]
             self.theme_dir = built.edition.theme_dir
             html = built.html.encode("utf-8")
             house = built.edition.house
@@ -88,27 +99,38 @@ class Preview:
                 "warn_size": budget.WARN_BYTES,
                 "clip_size": budget.CLIP_BYTES,
             }
-            snapshot = Snapshot(previous.version + 1, html, built.text.encode("utf-8"), meta, [])
+            # Check errors stop `build`, but the render is still worth seeing while fixing them.
+            errors = [str(f) for f in findings if f.severity == ERROR]
+            warnings = [str(f) for f in findings if f.severity != ERROR]
+            snapshot = Snapshot(version, html, built.text.encode("utf-8"), meta, errors, warnings, rendered=version)
         snapshot.build_ms = (time.perf_counter() - started) * 1000
         self.snapshot = snapshot
         return snapshot
 
     def report(self, snapshot: Snapshot, reason: str) -> None:
+        took = f"{snapshot.build_ms:.0f} ms"
         if snapshot.problems:
             count = len(snapshot.problems)
-            self.log(f"{reason}: {count} problem{'s' if count > 1 else ''} ({snapshot.build_ms:.0f} ms); showing the last good render")
-            for line in snapshot.problems:
-                self.log(f"  {line}")
+            if not snapshot.html:
+                shown = "nothing to show yet"
+            elif snapshot.stale:
+                shown = "showing the last good render"
+            else:
+                shown = "showing this render, which build would refuse"
+            self.log(f"{reason}: {count} problem{'s' if count > 1 else ''} ({took}); {shown}")
         else:
-            self.log(f"{reason}: rebuilt in {snapshot.build_ms:.0f} ms ({snapshot.meta['size']:,} bytes)")
-            for line in self.warnings:
-                self.log(f"  {line}")
+            self.log(f"{reason}: rebuilt in {took} ({snapshot.meta['size']:,} bytes)")
+        for line in [*snapshot.problems, *snapshot.warnings]:
+            self.log(f"  {line}")
+
+    async def notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     async def publish(self, reason: str) -> None:
         snapshot = await asyncio.to_thread(self.rebuild)
         self.report(snapshot, reason)
-        async with self._changed:
-            self._changed.notify_all()
+        await self.notify()
 
     # -- watching ------------------------------------------------------------
     def watched(self) -> list[Path]:
@@ -137,6 +159,21 @@ class Preview:
                 await self.publish("saved " + ", ".join(p.name for p in relevant))
                 if self.watched() != watched:
                     break  # house.yaml now points at another theme folder: watch that one
+
+    async def keep_watching(self) -> None:
+        """The watcher, which must not die in silence: the editor would go on saving to a frozen page."""
+        try:
+            await self.watch()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever stopped it, the editor must hear of it
+            line = (f"the preview stopped following saves ({type(error).__name__}: {error}); "
+                    "restart `composer preview` to pick up further changes")
+            self.log(f"error: {line}")
+            current = self.snapshot
+            self.snapshot = Snapshot(current.version + 1, current.html, current.text, current.meta,
+                                     [*current.problems, line], current.warnings, rendered=current.rendered)
+            await self.notify()
 
     # -- serving ---------------------------------------------------------------
     async def events(self, request: Request) -> StreamingResponse:
@@ -208,7 +245,8 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, w
     try:
         sock.bind((host, port))
     except OSError as error:
-        raise ComposerError.at(issue, f"cannot listen on {host}:{port} ({error.strerror}); pick another --port") from None
+        sock.close()
+        raise CommandError(f"cannot listen on {host}:{port} ({error.strerror}); pick another --port") from None
     sock.listen(128)  # from here on, connections wait in the queue until the server is up
     port = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
@@ -221,7 +259,7 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, w
     server = uvicorn.Server(config)
 
     async def main() -> None:
-        watcher = asyncio.create_task(preview.watch())
+        watcher = asyncio.create_task(preview.keep_watching())
         if open_browser:
             webbrowser.open(url)
         try:
