@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,9 @@ def test_a_dying_watcher_is_reported_in_the_terminal_and_the_page(issue: Path, m
 
     monkeypatch.setattr(Preview, "watch", broken_watch)
     started = time.monotonic()
-    asyncio.run(preview.keep_watching())
+    # In a thread of its own: the session's browser keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, preview.keep_watching()).result(timeout=5)
     assert time.monotonic() - started < 5
     assert any(line.startswith("error: the preview stopped following saves") for line in logged), logged
     problems = preview.snapshot.state()["problems"]
