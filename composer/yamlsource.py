@@ -63,8 +63,8 @@ class Source:
                 return self.values[loc[:depth]]
         return 1, 1
 
-    def locate(self, loc: Loc, snippet: str) -> tuple[int, int]:
-        """Where `snippet` first appears in the text of the value at `loc`.
+    def locate(self, loc: Loc, snippet: str, nth: int = 0) -> tuple[int, int]:
+        """Where `snippet` first appears in the text of the value at `loc` (or its nth repeat there).
 
         Used for problems inside prose (a bad link in the fourth paragraph of
         the lead), so the editor lands on the exact line, not the field's key.
@@ -73,6 +73,10 @@ class Source:
         lines = self.text.splitlines(keepends=True)
         start = sum(len(text) for text in lines[: line - 1]) + col - 1
         found = self.text.find(snippet, start) if snippet else -1
+        for _ in range(nth):
+            if found < 0:
+                break
+            found = self.text.find(snippet, found + len(snippet))
         if found < 0:
             return line, col
         before = self.text[:found]

@@ -314,3 +314,44 @@ def test_check_with_no_issue_files(tmp_path: Path):
     result = run_cli("check", str(tmp_path))
     assert result.exit_code == 2
     assert "no issue files found" in result.stderr
+
+
+def test_dw302_points_at_each_repeat_once(tmp_path: Path):
+    """The same link three times in the lead: two findings, each at its own repeat, naming the first use."""
+    shutil.copy(CHECK / "house.yaml", tmp_path / "house.yaml")
+    link = "[the report](https://www.reuters.com/world/europe/report-302/)"
+    text = (CHECK / "DW302-good.yaml").read_text()
+    lines = text.splitlines()
+    lead = lines.index("lead: |")
+    lines.insert(lead + 1, f"  First {link} said so.")
+    lines.insert(lead + 2, f"  Then {link} said it again,")
+    lines.insert(lead + 3, f"  and {link} a third time.")
+    issue = tmp_path / "2023-03-17.yaml"
+    issue.write_text("\n".join(lines) + "\n")
+    _, report = check(str(issue))
+    found = [(f["line"], f["column"], f["message"]) for f in findings(report) if f["code"] == "DW302"]
+    first = lead + 2  # 1-based line of the first use
+    assert [(line, column) for line, column, _ in found] == [(first + 1, 21), (first + 2, 20)]
+    assert all(f"also appears at line {first}" in message for _, _, message in found)
+
+
+def test_a_future_date_is_a_warning_that_one_line_can_silence(tmp_path: Path):
+    shutil.copy(CHECK / "house.yaml", tmp_path / "house.yaml")
+    issue = tmp_path / "2023-03-17.yaml"
+    bad = (CHECK / "DW202-bad.yaml").read_text()
+    issue.write_text(bad)
+    result = run_cli("build", str(issue), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr  # upcoming events are news: the build goes on
+    assert ":15:38: warning DW202 'March 20' is 2023-03-20" in result.stderr
+    assert "silence: [DW202@15]" in result.stderr
+
+    issue.write_text(bad + "silence: [DW202@15]\n")
+    _, report = check(str(issue))
+    assert findings(report) == []
+    issue.write_text(bad + "silence: [DW202@16]\n")  # another line: still reported
+    _, report = check(str(issue))
+    assert [(f["code"], f["line"]) for f in findings(report)] == [("DW202", 15)]
+    issue.write_text(bad + "silence: [DW202@here]\n")
+    _, report = check(str(issue))
+    [refused] = findings(report)
+    assert refused["code"] == "DW001" and "should name a line after the @, as in DW202@39" in refused["message"]

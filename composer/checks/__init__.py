@@ -3,7 +3,8 @@
 The rules, one small function per finding, are grouped by subject:
 attribution.py, dates.py, links.py, style.py, inbox.py and spam.py. Each is
 registered with its codes (registry.py); codes.py declares every code's
-severity. Codes listed under `silence:` in the issue are dropped.
+severity. Codes listed under `silence:` in the issue are dropped, everywhere
+(`DW302`) or on one line of the issue file (`DW202@39`).
 """
 
 from __future__ import annotations
@@ -29,4 +30,5 @@ def run_checks(edition: Edition, html: str, text: str, *, allow_clipping: bool =
     for _, check in RULES:
         check(context)
     silenced = set(edition.issue.silence)
-    return Checked(sorted(f for f in context.findings if f.code not in silenced), context.spam_report)
+    kept = [f for f in context.findings if f.code not in silenced and f"{f.code}@{f.line}" not in silenced]
+    return Checked(sorted(kept), context.spam_report)

@@ -60,8 +60,13 @@ def future_dates(ctx: Context) -> None:
         for match in _date_text().finditer(text):
             written = _date(match, issue_date)
             if written and written > issue_date:
+                # Upcoming talks and deadlines are news too, so this is a warning, which one
+                # `silence: [DW202@<line>]` accepts without switching the check off everywhere.
+                line, column = ctx.locate(loc, match[0])
                 ctx.add("DW202", loc, f"'{match[0]}' is {written.isoformat()}, after the issue date "
-                        f"{issue_date.isoformat()}", "check the date, or the issue's `date:`", snippet=match[0])
+                        f"{issue_date.isoformat()}",
+                        f"if it is still to come, accept it with `silence: [DW202@{line}]`; "
+                        "otherwise check the date, or the issue's `date:`", at=(line, column))
 
 
 @rule("DW201", "DW203")

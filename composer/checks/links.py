@@ -33,14 +33,18 @@ def malformed(ctx: Context) -> None:
 
 @rule("DW302")
 def repeated(ctx: Context) -> None:
-    seen: dict[str, tuple] = {}
+    """Each repeat of a link, reported where the repeat is, naming the line of the first use."""
+    first: dict[str, tuple[int, int]] = {}
+    uses: dict[tuple[tuple, str], int] = {}  # how often a link came up so far in one field
     for loc, href, _ in ctx.links():
-        if href in seen:
-            first_line = ctx.locate(seen[href], href)[0]
-            ctx.add("DW302", loc, f"the link '{href}' also appears at line {first_line}",
-                    "keep one, or add DW302 to `silence:` if the same source is meant", snippet=href)
+        nth = uses.get((loc, href), 0)
+        uses[(loc, href)] = nth + 1
+        at = ctx.locate(loc, href, nth)
+        if href in first:
+            ctx.add("DW302", loc, f"the link '{href}' also appears at line {first[href][0]}",
+                    "keep one, or add DW302 to `silence:` if the same source is meant", at=at)
         else:
-            seen[href] = loc
+            first[href] = at
 
 
 @rule("DW303")

@@ -60,9 +60,9 @@ class Context:
         self.findings.append(Diagnostic(path=path or self.edition.source_name, line=line, column=column, code=code,
                                         severity=level or severity(code), message=message, fix=fix))
 
-    def locate(self, loc: tuple, snippet: str) -> tuple[int, int]:
+    def locate(self, loc: tuple, snippet: str, nth: int = 0) -> tuple[int, int]:
         source = self.edition.source
-        return source.locate(loc, snippet) if source else (1, 1)
+        return source.locate(loc, snippet, nth) if source else (1, 1)
 
     def prose(self) -> Iterator[tuple[tuple, str]]:
         """(loc, Markdown source) of every prose field the editor wrote."""

@@ -29,8 +29,12 @@ def _check_item(value: str) -> str:
 
 
 def _check_code(value: str) -> str:
-    if value not in CODES:
-        raise refusal("code", f"no check has the code '{value}'; see the README's list")
+    """A code to silence in the whole issue (`DW302`), or on one line of it only (`DW202@39`)."""
+    code, at, line = value.partition("@")
+    if code not in CODES:
+        raise refusal("code", f"no check has the code '{code}'; see the README's list")
+    if at and not (line.isdigit() and int(line) > 0):
+        raise refusal("code", f"'{value}' should name a line after the @, as in {code}@39")
     return value
 
 
@@ -77,7 +81,7 @@ class Issue(Model):
     teasers: list[Teaser] = Field(default=[], max_length=4)
     footer: FooterOverride = FooterOverride()
     slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
-    silence: list[Annotated[str, AfterValidator(_check_code)]] = []  # `composer check` codes to drop
+    silence: list[Annotated[str, AfterValidator(_check_code)]] = []  # `composer check` codes to drop, or CODE@line
 
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:
