@@ -126,9 +126,11 @@ def test_house_config_problems_point_into_house_yaml(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
-def test_problems_in_several_issues_are_all_reported_and_nothing_is_written(tmp_path: Path, issue_dir: Path):
+def test_problems_in_several_issues_are_all_reported_and_with_strict_all_nothing_is_written(
+        tmp_path: Path, issue_dir: Path):
     out = tmp_path / "out"
-    result = run_cli("build", BAD / "bad-date.yaml", issue_dir / "2024-01-12.yaml", BAD / "bad-kind.yaml", "-o", out)
+    result = run_cli("build", BAD / "bad-date.yaml", issue_dir / "2024-01-12.yaml", BAD / "bad-kind.yaml", "-o", out,
+                     "--strict-all")
     assert result.exit_code == 2
     assert [p for p, *_ in problems(result.stderr)] == [str(BAD / "bad-date.yaml"), str(BAD / "bad-kind.yaml")]
     assert not out.exists()
@@ -167,4 +169,31 @@ def test_two_issues_with_the_same_slug_are_refused_naming_both(tmp_path: Path, i
     assert result.exit_code == 2
     [(path, line, col, _)] = problems(result.stderr)
     assert (path, line, col) == (str(third), len(first.read_text().splitlines()) + 1, 1)
+    assert not out.exists()
+
+
+def test_a_folder_builds_each_good_issue_and_names_the_ones_it_could_not(tmp_path: Path, issue_dir: Path):
+    """A half-written draft for next week does not hold back this week's finished issue."""
+    draft = issue_dir / "2024-01-19.yaml"
+    draft.write_text((issue_dir / "2024-01-12.yaml").read_text().replace("kind: Reporting", "kind: Opinion"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "2024-01-19.html").write_text("last week's good build")
+    result = run_cli("build", issue_dir, "-o", out)
+    assert result.exit_code == 2
+    assert sorted(p.name for p in out.iterdir()) == ["2024-01-12.html", "2024-01-12.txt", "2024-01-19.html"]
+    assert (out / "2024-01-19.html").read_text() == "last week's good build"  # the failed issue's files untouched
+    assert f"{draft}:2:7: `kind` must be one of" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"built: {issue_dir / '2024-01-12.yaml'}; not built: {draft}")
+    assert "wrote " in result.stdout
+
+
+def test_strict_all_writes_nothing_when_any_issue_fails(tmp_path: Path, issue_dir: Path):
+    draft = issue_dir / "2024-01-19.yaml"
+    draft.write_text((issue_dir / "2024-01-12.yaml").read_text().replace("kind: Reporting", "kind: Opinion"))
+    out = tmp_path / "out"
+    result = run_cli("build", issue_dir, "-o", out, "--strict-all")
+    assert result.exit_code == 2
+    assert [line for _, line, _, _ in problems(result.stderr)] == [2]
     assert not out.exists()

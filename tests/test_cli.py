@@ -81,3 +81,15 @@ def test_a_bad_option_is_a_usage_error_not_a_traceback():
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "No such option" in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["preview"], ["send"], ["publish"]])
+def test_dash_h_is_help_without_type_tags_and_ending_in_examples(command):
+    short, long = run_cli(*command, "-h"), run_cli(*command, "--help")
+    assert short.exit_code == 0 and short.stdout == long.stdout
+    assert "<bool>" not in short.stdout and "<str>" not in short.stdout
+    if command:
+        lines = [line.strip(" │") for line in short.stdout.strip().splitlines()]
+        examples = lines.index("Examples:")
+        assert examples > 0
+        assert all(line.startswith("composer ") for line in lines[examples + 1:] if line)
