@@ -8,6 +8,7 @@ import re
 import sys
 import traceback
 import types
+from pathlib import Path
 
 
 class _ImportedOnFirstUse(types.ModuleType):
@@ -35,7 +36,7 @@ from premailer import Premailer  # noqa: E402
 
 from composer.diagnostics import ComposerError  # noqa: E402
 from composer.model.edition import Edition  # noqa: E402
-from composer.theme import environment  # noqa: E402
+from composer.theme import default_theme_dir, environment  # noqa: E402
 from composer.tracking import Tagger, track_html  # noqa: E402
 
 DOCTYPE = "<!doctype html>"
@@ -80,7 +81,29 @@ def render_css(edition: Edition, name: str) -> str:
     return _render_template(edition, name, {"house": edition.house})
 
 
-def compile_mjml(source: str) -> str:
+def _in_theme(theme_dir: Path | None, text: str) -> tuple[str, int, int]:
+    """The template file, line and column that hold `text`: the house's overrides first, then the theme.
+
+    The MJML is one string by the time mjml-python sees it; what is wrong in it
+    was typed into a template, so that is where the editor of the theme must look.
+    """
+    folders = [theme_dir] if theme_dir else []
+    seen: set[Path] = set()
+    for folder in [*folders, default_theme_dir()]:
+        for path in sorted(folder.rglob("*.j2")):
+            name = path.relative_to(folder)
+            if name in seen:
+                continue  # overridden by the house: the built-in copy is never rendered
+            seen.add(name)
+            source = path.read_text(encoding="utf-8", errors="replace")
+            found = source.find(text)
+            if found >= 0:
+                line = source.count("\n", 0, found) + 1
+                return str(path), line, found - (source.rfind("\n", 0, found) + 1) + 1
+    return "email.mjml.j2", 1, 1
+
+
+def compile_mjml(source: str, theme_dir: Path | None = None) -> str:
     try:
         html = mjml.mjml2html(source, fonts={}, disable_comments=True)
     except ValueError as error:
@@ -88,10 +111,9 @@ def compile_mjml(source: str) -> str:
     # mjml-python copies unknown mj-* tags into the HTML without a word.
     unknown = _UNKNOWN_TAG.search(html)
     if unknown:
-        raise ComposerError.at(
-            "email.mjml.j2",
-            f"the theme uses <{unknown.group(1)}>, which is not an MJML component; check its spelling",
-        )
+        path, line, column = _in_theme(theme_dir, unknown.group(0))
+        message = f"the theme uses <{unknown.group(1)}>, which is not an MJML component; check its spelling"
+        raise ComposerError.at(path, message, line, column)
     return html
 
 
@@ -120,6 +142,6 @@ def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
 
 
 def render_html(edition: Edition) -> str:
-    html = compile_mjml(render_mjml(edition))
+    html = compile_mjml(render_mjml(edition), edition.theme_dir)
     track = edition.track if edition.house.tracking.enabled else None
     return inline_css(html, render_css(edition, "inline.css.j2"), track)

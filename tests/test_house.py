@@ -80,13 +80,20 @@ def test_theme_folder_overrides_one_template_and_keeps_the_rest(issue_dir: Path)
 def test_theme_with_an_unknown_mjml_tag_is_refused(issue_dir: Path):
     theme = issue_dir / "theme" / "parts"
     theme.mkdir(parents=True)
-    (theme / "masthead.mjml.j2").write_text("<mj-secton><mj-column></mj-column></mj-secton>\n")
+    footer = (Path(__file__).resolve().parent.parent / "templates" / "parts" / "footer.mjml.j2").read_text()
+    typo = footer.replace("<mj-section", "<mj-secton", 2).replace("<mj-secton", "<mj-section", 1)
+    (theme / "footer.mjml.j2").write_text(typo)  # the second section of the footer misspelt
     write_house(issue_dir, "templates: theme\n")
     from conftest import run_cli
 
     result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
     assert result.exit_code == 2
-    assert "<mj-secton>" in result.stderr and "not an MJML component" in result.stderr
+    lines = typo.splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if "<mj-secton" in text)
+    column = lines[line - 1].index("<mj-secton") + 1
+    # The template that holds the typo and its line, not email.mjml.j2:1:1.
+    assert result.stderr.startswith(f"{theme / 'footer.mjml.j2'}:{line}:{column}: the theme uses <mj-secton>")
+    assert "not an MJML component" in result.stderr
     assert not (issue_dir / "out").exists()
 
 
