@@ -55,7 +55,9 @@ class ComposerError(Exception):
     """Raised for anything the editor can fix; carries one Diagnostic per mistake."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = sorted(diagnostics)
+        # By place only: problems on one line keep the order they were found in
+        # (missing fields in the order the house lists them, not alphabetically).
+        self.diagnostics = sorted(diagnostics, key=lambda d: (d.path, d.line, d.column))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
     @classmethod

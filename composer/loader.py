@@ -74,7 +74,7 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
     if kind == "missing":
         field = loc[-1]
         where = f" under `{_field_path(loc[:-1])}`" if len(loc) > 1 else ""
-        return f"`{field}` is missing; add a line `{field}: …`{where}"
+        return f"`{field}` is missing; add a line `{field}: …`{where}{error.get('beside', '')}"
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _keys_at(model, loc[:-1])
@@ -134,6 +134,20 @@ def _misspelled(model: type[BaseModel], errors: list[dict]) -> set[tuple]:
     return explained
 
 
+def _missing_place(source: Source, model: type[BaseModel], loc: tuple) -> tuple[tuple[int, int], str]:
+    """Where a missing key belongs: before the next key the editor wrote, in house order, or after the last."""
+    parent, name = loc[:-1], loc[-1]
+    order = _keys_at(model, parent)
+    if name in order:
+        later = [key for key in order[order.index(name) + 1:] if (*parent, key) in source.keys]
+        if later:
+            return source.keys[(*parent, later[0])], f", before `{later[0]}:`"
+        earlier = [key for key in order[: order.index(name)] if (*parent, key) in source.keys]
+        if earlier:
+            return source.keys[(*parent, earlier[-1])], f", after `{earlier[-1]}:` and its value"
+    return source.position(parent), ""
+
+
 def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Diagnostic]:
     diagnostics = []
     errors: list[dict] = [dict(e) for e in exc.errors(include_url=False)]
@@ -152,11 +166,11 @@ def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationErro
                 diagnostics.append(replace(found, path=source.name, line=line, column=column, code=code,
                                            message=f"`{_field_path(loc)}`: {found.message}", snippet=None))
             continue
-        message = _message(model, error, _value_at(source.data, loc))
         if error["type"] == "missing":
-            line, column = source.position(loc[:-1])
+            (line, column), error["beside"] = _missing_place(source, model, loc)
         else:
             line, column = source.position(loc, key=error["type"] == "extra_forbidden")
+        message = _message(model, error, _value_at(source.data, loc))
         diagnostics.append(Diagnostic(path=source.name, line=line, column=column, code=code, message=message))
     return diagnostics
 

@@ -179,6 +179,17 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
         opening = error.context_mark
         message = "a quoted value is never closed; add the matching closing quote, or remove the opening one"
         return message, opening.line + 1, opening.column + 1
+    if "could not find expected ':'" in problem and error.context_mark is not None:
+        # YAML notices only on the next line; the line without its `key: value` is the one before.
+        line, col = error.context_mark.line + 1, error.context_mark.column + 1
+        written = lines[line - 1] if 0 < line <= len(lines) else ""
+        glued = re.match(r"\s*(?:-\s+)?([\w-]+):(\S.*)$", written)
+        if glued:
+            key, value = glued[1], glued[2].strip()
+            message = (f"`{key}:{value}` has no space after the colon, so YAML does not read it as a key; "
+                       f"write `{key}: {value}`")
+            return message, line, col + written.lstrip().find(":") + 1
+        return "this line is not a `key: value` pair; add the key and its colon, or indent it under one", line, col
     quote = _unclosed_quote(text, line)
     if quote:
         message = "this quoted value has no closing quote; add it at the end of the value, or remove the opening one"

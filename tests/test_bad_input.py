@@ -18,7 +18,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "duplicate-key.yaml": [(5, 1, 'the key "headline" appears twice (first at line 4)')],
     "wrong-type.yaml": [(4, 11, "`headline` should be text")],
     "bad-date.yaml": [(1, 7, "'2024-13-45' is not a date; write it as YYYY-MM-DD")],
-    "missing-headline.yaml": [(1, 1, "`headline` is missing; add a line `headline: …`")],
+    "missing-headline.yaml": [(4, 1, "`headline` is missing; add a line `headline: …`, before `dek:`")],
     "unknown-key.yaml": [(4, 1, "unknown key `haedline`; did you mean `headline`?")],
     "unknown-nested-key.yaml": [(9, 3, "unknown key `image.credti`; did you mean `credit`?")],
     "item-without-link.yaml": [(13, 5, "`items[1]`: this item has no link")],
@@ -35,15 +35,18 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "heading-in-lead.yaml": [(10, 3, "headings are not used inside the text")],
     "indented-code.yaml": [(10, 7, "indented by four or more spaces")],
     "image-in-lead.yaml": [(10, 3, "images inside the text are not supported")],
-    "image-without-alt.yaml": [(7, 3, "`alt` is missing; add a line `alt: …` under `image`")],
-    "image-without-height.yaml": [(7, 3, "`height` is missing; add a line `height: …` under `image`")],
+    "image-without-alt.yaml": [(8, 3, "`alt` is missing; add a line `alt: …` under `image`, before `credit:`")],
+    "image-without-height.yaml": [(9, 3, "`height` is missing; add a line `height: …` under `image`, after `credit:`")],
     "colon-in-value.yaml": [(5, 21, "a colon followed by a space starts a new key")],
     "two-state-department-choices.yaml": [(12, 24, "remove one of the two")],
     "too-many-teasers.yaml": [(12, 3, "`teasers` holds at most 4 entries")],
     "no-items.yaml": [(11, 8, "`items` needs at least 1 entry"), (12, 1, "unknown key `notes`")],
     "blank-headline.yaml": [(4, 11, "`headline` is empty; write the text here")],
     "date-as-number.yaml": [(1, 7, "'1704931200' is not a date; write it as YYYY-MM-DD")],
-    "control-character.yaml": [(4, 35, "`headline`: this field must fit on one line")],
+    "line-separator.yaml": [(4, 35, "`headline`: this field must fit on one line")],
+    "control-character.yaml": [(4, 11, "`headline`: the text holds an invisible control character (U+0007)")],
+    "no-space-after-colon.yaml": [(2, 6, "`kind:Reporting` has no space after the colon, so YAML does not read it "
+                                         "as a key; write `kind: Reporting`")],
 }
 
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
@@ -197,3 +200,14 @@ def test_strict_all_writes_nothing_when_any_issue_fails(tmp_path: Path, issue_di
     assert result.exit_code == 2
     assert [line for _, line, _, _ in problems(result.stderr)] == [2]
     assert not out.exists()
+
+
+def test_missing_fields_are_listed_in_house_order_where_they_belong(tmp_path: Path):
+    issue = tmp_path / "2024-01-12.yaml"
+    issue.write_text("date: 2024-01-12\nkind: Reporting\nitems:\n  - On Monday, [the AP](https://apnews.com/) said so.\n")
+    result = run_cli("build", issue, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    reported = problems(result.stderr)
+    assert [(line, col) for _, line, col, _ in reported] == [(3, 1)] * 4
+    assert [message for *_, message in reported] == [
+        f"`{name}` is missing; add a line `{name}: …`, before `items:`" for name in ("section", "headline", "dek", "lead")]
