@@ -65,7 +65,8 @@ def report(error: ComposerError) -> NoReturn:
 
 
 def fail(error: CommandError) -> NoReturn:
-    typer.echo(f"error: {error}", err=True)
+    for line in str(error).splitlines() or [""]:
+        typer.echo(f"error: {line}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
 

@@ -25,6 +25,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    login: bytes | None = None  # the user name the session authenticated as, if it did
 
 
 @dataclass
@@ -32,13 +33,15 @@ class Inbox:
     handled: list[Received] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope):
-        self.handled.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        login = session.auth_data if session.authenticated else None
+        self.handled.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, login))
         return "250 Message accepted for delivery"
 
 
 def authenticate(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data == LoginPassword(USER.encode(), PASSWORD.encode())
-    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+    # handled=False: the server answers 535 itself; auth_data: kept as the session's auth_data.
+    return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
 
 
 class CertificateAuthority:
@@ -55,16 +58,20 @@ class CertificateAuthority:
 
 
 def start(kind: str, ca: CertificateAuthority | None) -> tuple[Controller, Inbox, int]:
-    """kind: "starttls" (STARTTLS required, then AUTH), "tls" (implicit TLS, AUTH) or "plain"."""
+    """kind: "starttls" (STARTTLS required, then AUTH), "tls" (implicit TLS, AUTH) or "plain".
+
+    With TLS, AUTH is required before MAIL FROM, so a client that never logs in cannot send.
+    """
     inbox = Inbox()
     port = free_port()
     options: dict = {}
     if kind == "starttls":
         options = dict(tls_context=ca.server_context(), require_starttls=True,
-                       authenticator=authenticate, auth_require_tls=True)
+                       authenticator=authenticate, auth_require_tls=True, auth_required=True)
     elif kind == "tls":
         # The whole connection is TLS; aiosmtpd only tracks STARTTLS, so it must not insist on it.
-        options = dict(ssl_context=ca.server_context(), authenticator=authenticate, auth_require_tls=False)
+        options = dict(ssl_context=ca.server_context(), authenticator=authenticate, auth_require_tls=False,
+                       auth_required=True)
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     return controller, inbox, port

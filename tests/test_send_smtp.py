@@ -107,6 +107,7 @@ def test_starttls_with_auth(tmp_path: Path, login, smtp_server):
     assert result.stdout.startswith('sent "[TEST] Diplomacy Watch: Xi’s Moscow trip')
     assert "through smtp" in result.stdout
     [received] = inbox.handled
+    assert received.login == USER.encode()  # composer logged in over the encrypted connection
     check_received(received, issue)
 
 
@@ -115,7 +116,23 @@ def test_implicit_tls_with_auth(tmp_path: Path, login, smtp_server):
     issue = make_issue(tmp_path, smtp_delivery(port, "tls"))
     result = run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1])
     assert result.exit_code == 0, result.stderr
-    check_received(inbox.handled[0], issue)
+    [received] = inbox.handled
+    assert received.login == USER.encode()
+    check_received(received, issue)
+
+
+def test_without_credentials_the_servers_refuse_to_take_mail(tmp_path: Path, smtp_server):
+    """The servers above require AUTH: a send that skipped the login would fail, not pass."""
+    for kind in ("starttls", "tls"):
+        inbox, port = smtp_server(kind)
+        folder = tmp_path / kind
+        folder.mkdir()
+        shutil.copy(tmp_path / "test-ca.pem", folder / "test-ca.pem")
+        issue = make_issue(folder, smtp_delivery(port, kind))
+        result = run_cli("send", issue, "--to", REVIEWERS[0])
+        assert result.exit_code == 1
+        assert "530" in result.stderr and "uthentication required" in result.stderr, result.stderr
+        assert not inbox.handled
 
 
 def test_non_ascii_sender_name_and_subject_are_encoded(tmp_path: Path, login, smtp_server):
@@ -182,11 +199,11 @@ def test_bad_recipients_are_rejected_before_anything_is_sent(tmp_path: Path, smt
     inbox, port = smtp_server("plain")
     issue = make_issue(tmp_path, smtp_delivery(port, "none", ca_file=None))
     result = run_cli("send", issue, "--to", "ed@example.org", "--to", "desk@", "--to", "not an address")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # like every other send that did not happen
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("--to:1:1: 'desk@' is not an e-mail address")
-    assert lines[1].startswith("--to:1:1: 'not an address' is not an e-mail address")
+    assert lines[0].startswith("error: --to 'desk@' is not an e-mail address")
+    assert lines[1].startswith("error: --to 'not an address' is not an e-mail address")
     assert not inbox.handled
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from composer.diagnostics import ComposerError, Diagnostic
+from composer.diagnostics import CommandError
 from composer.pipeline import Rendered, render_checked
 from composer.send import provider_for
 from composer.send.provider import Outgoing, Provider
@@ -19,15 +19,16 @@ def check_recipients(addresses: list[str]) -> list[str]:
     """Every --to address, normalised; all bad ones reported before anything is sent."""
     from email_validator import EmailNotValidError, validate_email
 
-    good, problems = [], []
+    good: list[str] = []
+    problems: list[str] = []
     for address in addresses:
         try:
             good.append(validate_email(address, check_deliverability=False).normalized)
         except EmailNotValidError as error:
-            problems.append(Diagnostic(path="--to", message=f"'{address}' is not an e-mail address ({error}); "
-                                                            "fix it and send again"))
+            problems.append(f"--to '{address}' is not an e-mail address ({error}); fix it and send again")
     if problems:
-        raise ComposerError(problems)
+        # Not a problem in a file, so no file:line:col; a send that did not happen, so exit code 1.
+        raise CommandError("\n".join(problems))
     return good
 
 
