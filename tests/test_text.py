@@ -42,11 +42,26 @@ def test_items_keep_their_em_dash(example):
 
 def test_block_quotes_are_marked(example):
     quoted_blocks = [b for b in example.text.split("\n\n") if b.startswith("> ")]
+    quotes = soup(example.html).find_all("blockquote")
+    assert len(quoted_blocks) == len(quotes)  # each quote of the HTML is one marked block, and no other
     for block in quoted_blocks:
         assert all(line == ">" or line.startswith("> ") for line in block.splitlines())
     unquoted = [" ".join(re.sub(r" \[\d+\]", "", b.replace(">", " ")).split()) for b in quoted_blocks]
-    for quote in soup(example.html).find_all("blockquote"):
+    for quote in quotes:
         assert " ".join(quote.get_text(" ").split()).replace(" .", ".").replace(" ,", ",") in unquoted
+
+
+def test_the_examples_hold_block_quotes(built_examples):
+    """So that the test above compares quotes for at least one example, not only empty lists."""
+    assert any(soup(built.html).find("blockquote") for built in built_examples.values())
+
+
+def test_a_quote_of_two_paragraphs_stays_one_marked_block():
+    from composer.render_text import TextWriter
+
+    writer = TextWriter()
+    writer.markdown("Before it.\n\n> First paragraph of the quote.\n>\n> Second one.\n\nAfter it.")
+    assert writer.text() == "Before it.\n\n> First paragraph of the quote.\n>\n> Second one.\n\nAfter it.\n"
 
 
 def test_links_become_numbered_references_after_their_section(example):
