@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -118,7 +119,9 @@ class FakeMailchimp:
 def mailchimp(httpserver, monkeypatch, issue):
     monkeypatch.setenv("MAILCHIMP_API_KEY", SECRET)
     monkeypatch.setenv("COMPOSER_MAILCHIMP_URL", httpserver.url_for("/"))
-    return FakeMailchimp(httpserver, issue)
+    yield FakeMailchimp(httpserver, issue)
+    # The fake's own checks of each request fail inside the server thread: raise them here.
+    httpserver.check()
 
 
 def test_publish_creates_a_draft_and_prints_where_it_is(mailchimp, issue: Path):
@@ -173,6 +176,26 @@ def test_platform_errors_are_one_line(mailchimp, issue: Path, monkeypatch):
     assert not (issue.parent / "2023-09-22.publish.json").exists()
 
 
+def read_terminal(fd: int, deadline: float, until: bytes | None = None) -> bytes:
+    """What the program writes to the terminal, until `until` appears or it closes; never past the deadline."""
+    output = b""
+    while until is None or until not in output:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"timed out waiting for {until!r}; the terminal showed {output.decode(errors='replace')!r}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the program closed the terminal
+            chunk = b""
+        if not chunk:
+            assert until is None, f"the program ended before {until!r}: {output.decode(errors='replace')!r}"
+            return output
+        output += chunk
+    return output
+
+
 def test_typed_confirmation_at_a_terminal(mailchimp, issue: Path):
     """Run in a pseudo-terminal: the editor sees the subject and audience and types "send"."""
     main, child = pty.openpty()
@@ -180,19 +203,17 @@ def test_typed_confirmation_at_a_terminal(mailchimp, issue: Path):
     process = subprocess.Popen([sys.executable, "-m", "composer", "publish", str(issue), "--send"],
                                stdin=child, stdout=child, stderr=child, env=env)
     os.close(child)
-    output = b""
     deadline = time.monotonic() + 30
-    while b'Type "send"' not in output and time.monotonic() < deadline:
-        output += os.read(main, 4096)
+    try:
+        output = read_terminal(main, deadline, until=b'Type "send"')
+    except AssertionError:
+        process.kill()
+        raise
     text = output.decode()
     assert 'About to send now: "Diplomacy Watch: Zelensky’s week at the UN and in Washington" to Diplomacy Watch readers.' in text
     assert mailchimp.campaigns["c1"]["status"] == "save"  # nothing sent before the answer
     os.write(main, b"send\n")
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            output += os.read(main, 4096)
-        except OSError:
-            break
+    output += read_terminal(main, deadline)
     assert process.wait(timeout=30) == 0
     assert mailchimp.campaigns["c1"]["status"] == "sent"
 
@@ -239,7 +260,8 @@ class FakeButtondown:
 def buttondown(httpserver, monkeypatch, issue):
     monkeypatch.setenv("BUTTONDOWN_API_KEY", BUTTONDOWN_SECRET)
     monkeypatch.setenv("COMPOSER_BUTTONDOWN_URL", httpserver.url_for("/"))
-    return FakeButtondown(httpserver, issue)
+    yield FakeButtondown(httpserver, issue)
+    httpserver.check()
 
 
 def test_buttondown_draft_update_and_send(buttondown, issue: Path):
