@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -157,15 +158,55 @@ def test_send_with_yes(mailchimp, issue: Path):
     assert result.stdout.strip().endswith("sent to Diplomacy Watch readers")
 
 
-def test_schedule_on_the_quarter_hour(mailchimp, issue: Path):
-    result = run_cli("publish", issue, "--send", "--yes", "--at", "2023-09-22T09:15+02:00")
-    assert result.exit_code == 0, result.stderr
-    assert mailchimp.campaigns["c1"]["schedule_time"] == "2023-09-22T07:15:00+00:00"
-    assert "scheduled for 2023-09-22T07:15:00+00:00" in result.stdout
+NEXT_YEAR = datetime.now().year + 1  # --at must lie ahead
 
-    result = run_cli("publish", issue, "--send", "--yes", "--at", "2023-09-22T09:10+00:00")
+
+def test_schedule_on_the_quarter_hour(mailchimp, issue: Path):
+    result = run_cli("publish", issue, "--send", "--yes", "--at", f"{NEXT_YEAR}-09-22T09:15+02:00")
+    assert result.exit_code == 0, result.stderr
+    assert mailchimp.campaigns["c1"]["schedule_time"] == f"{NEXT_YEAR}-09-22T07:15:00+00:00"
+    assert f"scheduled for {NEXT_YEAR}-09-22T07:15:00+00:00" in result.stdout
+
+
+@pytest.mark.parametrize("at, words", [
+    (f"{NEXT_YEAR}-09-22T09:10+00:00", "mailchimp: campaigns can only be scheduled on the quarter-hour"),
+    ("2020-09-22T09:15+00:00", "--at 2020-09-22T09:15+00:00 is in the past"),
+])
+def test_a_time_that_cannot_be_scheduled_is_refused_before_the_draft_is_touched(mailchimp, issue: Path, at, words):
+    result = run_cli("publish", issue, "--send", "--yes", "--at", at)
     assert result.exit_code == 1
-    assert "quarter-hour" in result.stderr
+    assert result.stderr.startswith(f"error: {words}")
+    assert mailchimp.calls == []  # no draft created or updated
+    assert not (issue.parent / "2023-09-22.publish.json").exists()
+
+
+def test_the_mailchimp_address_may_end_in_its_api_version(mailchimp, issue: Path, monkeypatch):
+    monkeypatch.setenv("COMPOSER_MAILCHIMP_URL", mailchimp.server.url_for("/3.0/"))
+    result = run_cli("publish", issue)
+    assert result.exit_code == 0, result.stderr
+    assert mailchimp.calls == [("POST", "/3.0/campaigns"), ("PUT", "/3.0/campaigns/c1/content")]
+
+
+def test_an_unexpected_answer_is_one_line(httpserver, monkeypatch, issue: Path):
+    monkeypatch.setenv("MAILCHIMP_API_KEY", SECRET)
+    monkeypatch.setenv("COMPOSER_MAILCHIMP_URL", httpserver.url_for("/"))
+    httpserver.expect_request("/3.0/campaigns", method="POST").respond_with_data(
+        "<html>Down for maintenance</html>", content_type="text/html")
+    result = run_cli("publish", issue)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: mailchimp: unexpected answer to POST /3.0/campaigns (200, no JSON object); "
+                                     "check the platform's status and try again")
+    assert not (issue.parent / "2023-09-22.publish.json").exists()
+
+
+def test_the_platform_connections_are_closed(mailchimp, issue: Path, monkeypatch):
+    import httpx
+
+    closed = []
+    original = httpx.Client.close
+    monkeypatch.setattr(httpx.Client, "close", lambda self: (closed.append(self), original(self))[1])
+    assert run_cli("publish", issue).exit_code == 0
+    assert closed and all(client.is_closed for client in closed)
 
 
 def test_platform_errors_are_one_line(mailchimp, issue: Path, monkeypatch):
@@ -279,10 +320,11 @@ def test_buttondown_draft_update_and_send(buttondown, issue: Path):
 
 
 def test_buttondown_schedule(buttondown, issue: Path):
-    result = run_cli("publish", issue, "--platform", "buttondown", "--send", "--yes", "--at", "2023-09-22T07:00+00:00")
+    result = run_cli("publish", issue, "--platform", "buttondown", "--send", "--yes", "--at",
+                     f"{NEXT_YEAR}-09-22T07:00+00:00")
     assert result.exit_code == 0, result.stderr
     assert buttondown.emails["0193-1"]["status"] == "scheduled"
-    assert buttondown.emails["0193-1"]["publish_date"] == "2023-09-22T07:00:00Z"
+    assert buttondown.emails["0193-1"]["publish_date"] == f"{NEXT_YEAR}-09-22T07:00:00Z"
 
 
 def test_buttondown_bad_token(buttondown, issue: Path, monkeypatch):

@@ -7,13 +7,18 @@ a declined confirmation or a crash leaves a draft that the next publish updates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from composer.commands.send import Echo, render_for_sending
 from composer.diagnostics import DeliveryError
 from composer.platforms import platform_for
 from composer.platforms.state import PublishState
+
+if TYPE_CHECKING:
+    from composer.pipeline import Rendered
+    from composer.platforms.platform import Platform
 
 Ask = Callable[[str], bool]
 
@@ -28,7 +33,10 @@ def schedule_time(at: str | None, send_now: bool) -> datetime | None:
         when = datetime.fromisoformat(at)
     except ValueError:
         raise DeliveryError(f"--at {at!r} is not a date and time; write it as 2024-01-12T09:00+00:00") from None
-    return when.astimezone() if when.tzinfo is None else when
+    when = when.astimezone() if when.tzinfo is None else when
+    if when <= datetime.now(UTC):
+        raise DeliveryError(f"--at {at} is in the past; give a time still to come, or leave --at out to send now")
+    return when
 
 
 def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime | None, ask: Ask | None,
@@ -40,6 +48,21 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
     chosen = platform_for(edition, platform)
+    try:
+        return _publish(chosen, rendered, issue, send_now=send_now, when=when, ask=ask, yes=yes, echo=echo)
+    finally:
+        close = getattr(chosen, "close", None)  # the platform's HTTP connections
+        if close:
+            close()
+
+
+def _publish(chosen: Platform, rendered: Rendered, issue: Path, *, send_now: bool, when: datetime | None,
+             ask: Ask | None, yes: bool, echo: Echo) -> bool:
+    edition = rendered.edition
+    # Everything that can be refused is refused before the draft is touched.
+    check_schedule = getattr(chosen, "check_schedule", None)
+    if when and check_schedule:
+        check_schedule(when)
     state = PublishState(issue)
     state.check_writable()
     draft = chosen.save(edition, rendered.html, rendered.text, state.draft(chosen.name))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from composer.credentials import secret, service_url
-from composer.platforms.platform import Draft
+from composer.platforms.platform import Draft, answer
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -26,6 +26,9 @@ class Buttondown:
         self.base = (base_url or "https://api.buttondown.com").rstrip("/") + "/v1"
         self.client = client(headers={"Authorization": f"Token {key}", "X-API-Version": self.api_version})
 
+    def close(self) -> None:
+        self.client.close()
+
     def _call(self, method: str, path: str, expect=(200,), **kwargs):
         from composer.send.http import call
 
@@ -41,10 +44,11 @@ class Buttondown:
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
         fields = {"subject": edition.subject, "body": html, "description": edition.preheader}
         if remembered:
-            email = self._call("PATCH", f"/emails/{remembered['id']}", json=fields).json()
+            response = self._call("PATCH", f"/emails/{remembered['id']}", json=fields)
         else:
             # "draft" explicitly: the platform's old default status sends the email to everyone.
-            email = self._call("POST", "/emails", expect=(201,), json={**fields, "status": "draft"}).json()
+            response = self._call("POST", "/emails", expect=(201,), json={**fields, "status": "draft"})
+        email = answer(self.name, response, "id")
         url = f"https://buttondown.com/emails/{email['id']}"
         return Draft(email["id"], url, {"id": email["id"]})
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from composer.credentials import secret, service_url
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text
-from composer.platforms.platform import Draft
+from composer.platforms.platform import Draft, answer
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -33,8 +33,13 @@ class Mailchimp:
             raise DeliveryError("mailchimp: MAILCHIMP_API_KEY should end in its data centre, such as -us14")
         self.dc = key.rsplit("-", 1)[1]
         self.list_id = list_id
-        self.base = (base_url or f"https://{self.dc}.api.mailchimp.com").rstrip("/") + "/3.0"
+        # COMPOSER_MAILCHIMP_URL may be given with the API's /3.0 or without it.
+        base = (base_url or f"https://{self.dc}.api.mailchimp.com").rstrip("/")
+        self.base = base if base.endswith("/3.0") else base + "/3.0"
         self.client = client(auth=("composer", key))
+
+    def close(self) -> None:
+        self.client.close()
 
     def _call(self, method: str, path: str, expect=(200,), **kwargs):
         from composer.send.http import call
@@ -52,25 +57,31 @@ class Mailchimp:
             "reply_to": sender.reply_to or sender.address,
         }
         if remembered:
-            campaign = self._call("PATCH", f"/campaigns/{remembered['id']}", json={"settings": settings}).json()
+            response = self._call("PATCH", f"/campaigns/{remembered['id']}", json={"settings": settings})
         else:
-            campaign = self._call("POST", "/campaigns", json={
+            response = self._call("POST", "/campaigns", json={
                 "type": "regular", "recipients": {"list_id": self.list_id}, "settings": settings,
-            }).json()
+            })
+        campaign = answer(self.name, response, "id", "web_id")
         self._call("PUT", f"/campaigns/{campaign['id']}/content", json={"html": html, "plain_text": text})
         url = f"https://{self.dc}.admin.mailchimp.com/campaigns/edit?id={campaign['web_id']}"
         return Draft(campaign["id"], url, {"id": campaign["id"], "web_id": campaign["web_id"]})
 
     def audience(self, edition: Edition) -> str:
-        return self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"}).json()["name"]
+        response = self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"})
+        return str(answer(self.name, response, "name")["name"])
+
+    def check_schedule(self, at: datetime) -> None:
+        """Before the draft is touched: Mailchimp schedules on the quarter-hour only."""
+        if at.minute % 15 or at.second or at.microsecond:
+            raise DeliveryError("mailchimp: campaigns can only be scheduled on the quarter-hour (:00, :15, :30, :45)")
 
     def send(self, draft: Draft, at: datetime | None) -> str:
         if at is None:
             self._call("POST", f"/campaigns/{draft.id}/actions/send", expect=(204,))
             return "sent"
         at = at.astimezone(UTC)
-        if at.minute % 15 or at.second:
-            raise DeliveryError("mailchimp: campaigns can only be scheduled on the quarter-hour (:00, :15, :30, :45)")
+        self.check_schedule(at)
         self._call("POST", f"/campaigns/{draft.id}/actions/schedule", expect=(204,),
                    json={"schedule_time": at.isoformat()})
         return f"scheduled for {at.isoformat()}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from composer.diagnostics import DeliveryError
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -31,3 +33,24 @@ class Platform(Protocol):
     def send(self, draft: Draft, at: datetime | None) -> str:
         """Send the draft now, or schedule it for `at`; say which, in words."""
         ...
+
+    # Optional, looked up with getattr: `check_schedule(at)` refuses a time the platform
+    # cannot schedule, before the draft is touched; `close()` ends its HTTP connections.
+
+
+def answer(service: str, response: Any, *keys: str) -> dict:
+    """The JSON object a platform answered with, holding `keys`; anything else is told in one line.
+
+    A proxy's error page or a changed API can answer 200 with something else entirely.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    missing = [key for key in keys if not isinstance(body, dict) or key not in body]
+    if missing:
+        request = response.request
+        got = "JSON without " + ", ".join(missing) if isinstance(body, dict) else "no JSON object"
+        raise DeliveryError(f"{service}: unexpected answer to {request.method} {request.url.path} "
+                            f"({response.status_code}, {got}); check the platform's status and try again")
+    return body
