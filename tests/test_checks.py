@@ -355,3 +355,23 @@ def test_a_future_date_is_a_warning_that_one_line_can_silence(tmp_path: Path):
     _, report = check(str(issue))
     [refused] = findings(report)
     assert refused["code"] == "DW001" and "should name a line after the @, as in DW202@39" in refused["message"]
+
+
+def test_spamassassin_missing_or_stuck_is_one_clean_line(tmp_path: Path, monkeypatch):
+    from composer.checks import spam
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = run_cli("check", str(CHECK / "DW701-bad.yaml"), "--spam")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: --spam needs SpamAssassin, which is not installed; install it with "
+                                     "`apt-get install spamassassin`, or check without --spam")
+
+    stuck = empty / "spamassassin"
+    stuck.write_text(f"#!{shutil.which('sh', path=os.defpath)}\nexec {shutil.which('sleep', path=os.defpath)} 30\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(spam, "TIMEOUT", 1)
+    result = run_cli("check", str(CHECK / "DW701-bad.yaml"), "--spam")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error: SpamAssassin gave no answer in 1 s;")

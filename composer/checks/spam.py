@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from composer.checks.registry import Context, rule
 from composer.codes import ERROR, WARNING
-from composer.diagnostics import DeliveryError
+from composer.diagnostics import CommandError
 
 WARN_AT = 2.0
+TIMEOUT = 120  # seconds; a first run compiles its rules, later ones take a second or two
 _RULE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
 
 
@@ -26,14 +27,22 @@ class SpamReport:
 
 
 def score(message: bytes) -> SpamReport:
+    # Nothing here is a delivery: a missing or stuck SpamAssassin is a problem of this machine.
     binary = shutil.which("spamassassin")
     if not binary:
-        raise DeliveryError("--spam needs SpamAssassin; install it with `apt-get install spamassassin`")
-    result = subprocess.run([binary, "-L", "-t"], input=message, capture_output=True, timeout=120)
+        raise CommandError("--spam needs SpamAssassin, which is not installed; install it with "
+                           "`apt-get install spamassassin`, or check without --spam")
+    try:
+        result = subprocess.run([binary, "-L", "-t"], input=message, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise CommandError(f"SpamAssassin gave no answer in {TIMEOUT} s; run `spamassassin -L -t < message.eml` "
+                           "to see why, or check without --spam") from None
+    except OSError as error:
+        raise CommandError(f"SpamAssassin could not be started ({error.strerror}); check its installation") from None
     report = result.stdout.decode("utf-8", "replace")
     status = re.search(r"^X-Spam-Status: \w+, score=(-?[\d.]+) required=([\d.]+)", report, re.M)
     if not status:
-        raise DeliveryError("SpamAssassin gave no score; run `spamassassin -L -t < message.eml` to see why")
+        raise CommandError("SpamAssassin gave no score; run `spamassassin -L -t < message.eml` to see why")
     # The table after "Content analysis details": a header, a line of dashes, then one rule per line.
     table = report.split("Content analysis details:", 1)[-1].split("---- ", 1)[-1]
     details = table.split("\n", 1)[-1].split("\n\n", 1)[0]
