@@ -167,3 +167,27 @@ def test_house_values_that_would_break_the_email_are_refused(tmp_path: Path):
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith(f"{tmp_path / 'house.yaml'}:1:10: `web_url`: the web-copy pattern may only hold")
     assert lines[1].startswith(f"{tmp_path / 'house.yaml'}:3:9: `fonts.body` has an invalid value")
+
+
+def test_custom_accent_and_link_colours_get_readable_dark_twins(issue_dir: Path):
+    """Without dark_accent / dark_link, dark mode once kept the built-in red beside a house's own blue."""
+    import re
+
+    from composer.model.house import contrast
+
+    write_house(issue_dir, "colors:\n  accent: '#1a4d8f'\n  link: '#0b6e4f'\n")
+    built = render(issue_dir / "2024-01-12.yaml")
+    colours = built.edition.house.colors
+    dark = soup(built.html).find("style", string=re.compile("prefers-color-scheme: dark")).string
+    dark = dark[dark.index("prefers-color-scheme: dark"):]
+    link = re.search(r"\.dw-text a \{ color: (#[0-9a-f]{6}) !important", dark)[1]
+    label = re.search(r"\.dw-label \{ color: (#[0-9a-f]{6}) !important", dark)[1]
+    assert (link, label) == (colours.dark_link, colours.dark_accent)
+    assert link not in ("#f5b7b0", "#0b6e4f") and label not in ("#f0a39b", "#1a4d8f")
+    for twin in (link, label):
+        assert contrast(twin, colours.dark_background) >= 4.5
+    # Still the house's hue: blue stays blue, green stays green.
+    assert int(label[5:7], 16) > int(label[1:3], 16) and int(link[3:5], 16) > int(link[1:3], 16)
+
+    write_house(issue_dir, "colors:\n  link: '#0b6e4f'\n  dark_link: '#88ddbb'\n")
+    assert render(issue_dir / "2024-01-12.yaml").edition.house.colors.dark_link == "#88ddbb"  # a twin set is kept

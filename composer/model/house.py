@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from composer.model.fields import (
     Color,
@@ -94,6 +94,38 @@ class Button(Model):
     url: WebLink
 
 
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+def _rgb(color: str) -> tuple[int, ...]:
+    digits = color.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    return tuple(int(digits[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    """WCAG 2 relative luminance."""
+    linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    first, second = sorted((_luminance(_rgb(one)), _luminance(_rgb(other))), reverse=True)
+    return (first + 0.05) / (second + 0.05)
+
+
+def dark_twin(color: str, background: str, ratio: float = 4.5) -> str:
+    """The colour, lightened towards white just enough to read on a dark background (WCAG AA)."""
+    rgb = _rgb(color)
+    for step in range(21):
+        mixed = tuple(round(c + (255 - c) * step / 20) for c in rgb)
+        candidate = "#" + "".join(f"{c:02x}" for c in mixed)
+        if contrast(candidate, background) >= ratio:
+            return candidate
+    return "#ffffff"
+
+
 class Colors(Model):
     text: Color = "#1f1f1f"
     muted: Color = "#5a5a5a"
@@ -108,6 +140,21 @@ class Colors(Model):
     dark_link: Color = "#f5b7b0"
     dark_background: Color = "#1d1d1f"
     dark_page: Color = "#121213"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dark_twins(cls, data: Any) -> Any:
+        """A house that sets its own accent or link colour but not its dark twin would otherwise show
+        the built-in red in dark mode: derive a twin of its own colour that reads on the dark background."""
+        if not isinstance(data, dict):
+            return data  # refused with its position by the field validation
+        background = data.get("dark_background", cls.model_fields["dark_background"].default)
+        for name in ("accent", "link"):
+            value = data.get(name)
+            if (f"dark_{name}" not in data and isinstance(value, str) and isinstance(background, str)
+                    and _COLOR.match(value) and _COLOR.match(background)):
+                data = {**data, f"dark_{name}": dark_twin(value, background)}
+        return data
 
 
 class Fonts(Model):
