@@ -1,13 +1,13 @@
 # Two commands do everything on a fresh machine:
 #   make demo   builds every example issue into build/
-#   make test   runs the whole test suite
+#   make test   runs ruff, mypy and the whole test suite
 # Both create the virtual environment in .venv on first use.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test bench clean system-packages
+.PHONY: demo test lint bench clean system-packages
 
 $(BIN)/composer: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ demo: $(BIN)/composer
 system-packages:
 	@bash .ci/system-packages
 
-test: $(BIN)/composer system-packages
+test: $(BIN)/composer system-packages lint
 	$(BIN)/python -m pytest
+
+# ruff and mypy, configured in pyproject.toml; run before the tests, so a lint failure fails fast.
+lint: $(BIN)/composer
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(BIN)/composer
 	$(BIN)/python benchmarks/build_speed.py

@@ -90,3 +90,19 @@ def test_every_html_link_is_in_the_text(example):
 def test_text_has_no_markup(example):
     assert "<" not in example.text.replace("<https", "")
     assert "**" not in example.text and "](" not in example.text
+
+
+def test_image_credits_of_the_html_are_in_the_text(example):
+    credits = [" ".join(p.get_text(" ").split()) for p in soup(example.html).select(".dw-credit p, p.dw-credit")]
+    flat = " ".join(example.text.split())
+    for credit in credits:
+        assert credit in flat, credit
+
+
+def test_teaser_image_credits_reach_the_text(built_examples):
+    teasers = [t for built in built_examples.values() for t in built.edition.issue.teasers if t.image and t.image.credit]
+    assert teasers, "an example has a teaser image with a credit"
+    for built in built_examples.values():
+        for teaser in built.edition.issue.teasers:
+            if teaser.image and teaser.image.credit:
+                assert f"Image credit: {markdown.inline_to_text(teaser.image.credit)}" in built.text
