@@ -198,8 +198,11 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
         message = ("a colon followed by a space starts a new key here; put the whole value in quotes, "
                    "or use a '|' block for prose")
         return message, line, col
-    if "flow sequence" in context or "flow mapping" in context:
-        return f"a list or mapping in brackets is not closed ({problem}); add the closing bracket", line, col
+    if ("flow sequence" in context or "flow mapping" in context) and error.context_mark is not None:
+        # YAML reads on past the end of the line looking for the bracket; the editor needs the opening one.
+        opening = error.context_mark
+        message = f"this list or mapping in brackets is never closed ({problem}); add the closing bracket"
+        return message, opening.line + 1, opening.column + 1
     return f"YAML syntax error: {problem}; check the indentation and quoting on this line", line, col
 
 

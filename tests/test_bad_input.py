@@ -45,6 +45,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "date-as-number.yaml": [(1, 7, "'1704931200' is not a date; write it as YYYY-MM-DD")],
     "line-separator.yaml": [(4, 35, "`headline`: this field must fit on one line")],
     "control-character.yaml": [(4, 11, "`headline`: the text holds an invisible control character (U+0007)")],
+    "unclosed-bracket.yaml": [(6, 10, "this list or mapping in brackets is never closed")],
     "no-space-after-colon.yaml": [(2, 6, "`kind:Reporting` has no space after the colon, so YAML does not read it "
                                          "as a key; write `kind: Reporting`")],
 }
