@@ -110,7 +110,8 @@ def send(
 def publish(
     issue: Annotated[Path, typer.Argument(help="The issue file to publish.", show_default=False)],
     platform: Annotated[
-        Optional[str], typer.Option("--platform", help="mailchimp, buttondown, ghost or listmonk; default from house.yaml.")
+        Optional[str],
+        typer.Option("--platform", help="mailchimp, buttondown, ghost or listmonk; default from house.yaml."),
     ] = None,
     send_now: Annotated[bool, typer.Option("--send", help="After saving the draft, send it to the list (asks first).")] = False,
     at: Annotated[

@@ -9,15 +9,14 @@ import json
 import re
 import shutil
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
 import pytest
 from bs4 import BeautifulSoup
-from werkzeug import Response
-
 from conftest import EXAMPLES, run_cli
+from werkzeug import Response
 
 ISSUE = "2023-09-22.yaml"
 SUBJECT = "Diplomacy Watch: Zelensky’s week at the UN and in Washington"
@@ -45,7 +44,7 @@ def built_html(issue: Path) -> str:
 
 
 def stamp() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def error(status: int, message: str, kind: str, context: str | None = None) -> Response:
@@ -125,7 +124,7 @@ class FakeGhost:
             assert set(change) <= {"updated_at", "status", "published_at"}
             assert request.args["newsletter"] == "weekly" and request.args["email_segment"] == "status:free"
             if change["status"] == "scheduled":
-                assert datetime.fromisoformat(change["published_at"]) > datetime.now(timezone.utc)
+                assert datetime.fromisoformat(change["published_at"]) > datetime.now(UTC)
             post["newsletter"], post["email_segment"] = request.args["newsletter"], request.args["email_segment"]
         post.update(change, updated_at=stamp())
         time.sleep(0.002)  # a later edit gets a later updated_at, as Ghost's would
@@ -217,7 +216,7 @@ def test_send_publishes_to_the_newsletter_and_segment(ghost, issue: Path):
 
 
 def test_at_schedules_the_post(ghost, issue: Path):
-    when = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+    when = (datetime.now(UTC) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
     result = run_cli("publish", issue, "--send", "--yes", "--at", when.isoformat())
     assert result.exit_code == 0, result.stderr
     [post] = ghost.posts.values()

@@ -9,13 +9,12 @@ import base64
 import json
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
-
 from conftest import EXAMPLES, run_cli
+from werkzeug import Response
 
 ISSUE = "2023-09-22.yaml"
 SUBJECT = "Diplomacy Watch: Zelensky’s week at the UN and in Washington"
@@ -106,7 +105,7 @@ class FakeListmonk:
             return message(400, "Invalid length for `name`.")
         if not body.get("lists"):
             return message(400, "Invalid list IDs.")
-        if body.get("send_at") and datetime.fromisoformat(body["send_at"]) < datetime.now(timezone.utc):
+        if body.get("send_at") and datetime.fromisoformat(body["send_at"]) < datetime.now(UTC):
             return message(400, "send_at date should be in the future.")
         html, text = built(self.issue)
         assert body["subject"] == SUBJECT
@@ -187,7 +186,7 @@ def test_send_starts_the_campaign(listmonk, issue: Path):
 
 
 def test_at_sets_send_at_then_schedules(listmonk, issue: Path):
-    when = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+    when = (datetime.now(UTC) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
     result = run_cli("publish", issue, "--send", "--yes", "--at", when.isoformat())
     assert result.exit_code == 0, result.stderr
     campaign = listmonk.campaigns[1]
@@ -238,8 +237,10 @@ def test_wrong_credentials_are_one_line(listmonk, issue: Path, monkeypatch):
 
 
 @pytest.mark.parametrize(("answer", "line"), [
-    (lambda: message(401, "invalid API credentials"), "error: listmonk: error, 401 UNAUTHORIZED: invalid API credentials"),
-    (lambda: message(422, "Invalid `from_email`."), "error: listmonk: error, 422 UNPROCESSABLE ENTITY: Invalid `from_email`."),
+    (lambda: message(401, "invalid API credentials"),
+     "error: listmonk: error, 401 UNAUTHORIZED: invalid API credentials"),
+    (lambda: message(422, "Invalid `from_email`."),
+     "error: listmonk: error, 422 UNPROCESSABLE ENTITY: Invalid `from_email`."),
     (lambda: message(502, "Error fetching data from the database.", **{"Retry-After": "0"}),
      "error: listmonk: error after 4 attempts, 502 BAD GATEWAY: Error fetching data from the database."),
 ])
@@ -256,7 +257,8 @@ def test_missing_credentials_name_the_variable(listmonk, issue: Path, monkeypatc
     monkeypatch.delenv("LISTMONK_API_TOKEN")
     result = run_cli("publish", issue)
     assert result.exit_code == 1
-    assert result.stderr.strip() == "error: listmonk: set the environment variable LISTMONK_API_TOKEN (it is never read from a file)"
+    assert result.stderr.strip() == ("error: listmonk: set the environment variable LISTMONK_API_TOKEN "
+                                     "(it is never read from a file)")
     assert listmonk.calls == []
 
 

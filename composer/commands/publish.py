@@ -40,7 +40,8 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
     `test_to` has the platform send reviewers a test of the saved draft.
     """
     if test_to and send_now:
-        raise DeliveryError("--test-to is for reviewing the draft first; send it to the list in a later run with --send")
+        raise DeliveryError("--test-to is for reviewing the draft first; "
+                            "send it to the list in a later run with --send")
     reviewers = check_recipients(test_to) if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from composer.credentials import secret, secure_address
@@ -129,7 +129,7 @@ class Ghost:
         change = {"updated_at": self._current(draft.id)["updated_at"], "status": "published"}
         outcome = "sent"
         if at is not None:
-            when = at.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            when = at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             change.update(status="scheduled", published_at=when)
             outcome = f"scheduled for {when}"
         self._call("PUT", f"/posts/{draft.id}/", params=params, json={"posts": [change]})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, PositiveInt
@@ -80,7 +80,7 @@ class Listmonk:
         if at is None:
             self._call("PUT", f"/campaigns/{draft.id}/status", json={"status": "running"})
             return "sent"
-        when = at.astimezone(timezone.utc).isoformat()
+        when = at.astimezone(UTC).isoformat()
         # listmonk schedules only a campaign that already carries its send_at.
         self._call("PUT", f"/campaigns/{draft.id}", json={**self.fields, "send_at": when})
         self._call("PUT", f"/campaigns/{draft.id}/status", json={"status": "scheduled"})
