@@ -5,7 +5,8 @@ and, on request, sends or schedules it. Every platform module declares:
   NAME          its name in house.yaml and on the command line;
   SETTINGS      its settings under `platform:` in house.yaml, as (type, default), or None;
   from_house()  the platform, configured from the edition's house and its secrets;
-and a class implementing platform.Platform (and platform.SendsTests if it can). The `platform:` settings and the
+and a class implementing platform.Platform, and platform.SendsTests when the
+platform's API can send reviewers a test. The `platform:` settings and the
 list of names are derived from PLATFORMS.
 """
 

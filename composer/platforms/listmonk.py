@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, PositiveInt
@@ -54,7 +55,7 @@ class Listmonk:
             "name": f"{edition.house.newsletter} {edition.issue.date.isoformat()}",
             "subject": edition.subject,
             "lists": self.settings.list_ids,
-            "from_email": f"{sender.name} <{sender.address}>",
+            "from_email": str(Address(display_name=sender.name, addr_spec=sender.address)),  # quoted if need be
             "type": "regular",
             "content_type": "html",
             "messenger": "email",
