@@ -61,6 +61,7 @@ class FakeGhost:
         self.bodies: list[dict] = []
         self.claims: list[dict] = []
         self.fail: Response | None = None  # answer every post request with this instead
+        self.edited_meanwhile = False  # someone saves the post in Ghost Admin just after each read
         server.expect_request(re.compile(r"^/ghost/api/admin/.*")).respond_with_handler(self.handle)
 
     def authenticate(self, request) -> Response | None:
@@ -112,7 +113,11 @@ class FakeGhost:
             return error(404, "Resource not found error, cannot read post.", "NotFoundError")
         post = self.posts[match[1]]
         if request.method == "GET":
-            return self.json({"posts": [post]})
+            answer = self.json({"posts": [post]})
+            if self.edited_meanwhile:
+                time.sleep(0.002)
+                post["updated_at"] = stamp()
+            return answer
         assert request.method == "PUT"
         [change] = body["posts"]
         if change.get("updated_at") != post["updated_at"]:
@@ -301,4 +306,23 @@ def test_ghost_cannot_send_a_test_through_composer(ghost, issue: Path):
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: ghost: composer cannot send a test through this platform; "
                                      "use `composer send --to` for a test copy")
+    assert ghost.calls == []
+
+
+def test_an_edit_made_in_ghost_meanwhile_is_not_overwritten(ghost, issue: Path):
+    assert run_cli("publish", issue).exit_code == 0
+    ghost.edited_meanwhile = True
+    result = run_cli("publish", issue)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: ghost: error, 409 CONFLICT: Saving failed! Someone else is editing this post."]
+
+
+def test_ghost_needs_its_settings(ghost, issue: Path):
+    house = issue.parent / "house.yaml"
+    house.write_text(house.read_text().split("platform:")[0])
+    result = run_cli("publish", issue, "--platform", "ghost")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: ghost: add `platform: {ghost: {url: https://…}}` to house.yaml "
+                                     "(the site's address)")
     assert ghost.calls == []
