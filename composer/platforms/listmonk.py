@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, PositiveInt
@@ -50,6 +49,8 @@ class Listmonk:
         return response.json()["data"]
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
+        from email.headerregistry import Address  # the email package: only publishing needs it
+
         sender = edition.house.sender
         self.fields = {
             "name": f"{edition.house.newsletter} {edition.issue.date.isoformat()}",
