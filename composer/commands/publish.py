@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from composer.commands.send import Echo, render_for_sending
+from composer.commands.send import Echo, check_recipients, render_for_sending
 from composer.diagnostics import DeliveryError
 from composer.platforms import platform_for
+from composer.platforms.platform import SendsTests
 from composer.platforms.state import PublishState
 
 if TYPE_CHECKING:
@@ -40,16 +41,22 @@ def schedule_time(at: str | None, send_now: bool) -> datetime | None:
 
 
 def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime | None, ask: Ask | None,
-            yes: bool, echo: Echo, warn: Echo) -> bool:
+            yes: bool, echo: Echo, warn: Echo, test_to: list[str] | None = None) -> bool:
     """Save the draft, then send or schedule it if asked. False when the editor declined the send.
 
     `ask` puts the question to the editor at a terminal; None means there is none.
+    `test_to` has the platform send reviewers a test of the saved draft.
     """
+    if test_to and send_now:
+        raise DeliveryError("--test-to is for reviewing the draft first; "
+                            "send it to the list in a later run with --send")
+    reviewers = check_recipients(test_to, option="--test-to") if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
     chosen = platform_for(edition, platform)
     try:
-        return _publish(chosen, rendered, issue, send_now=send_now, when=when, ask=ask, yes=yes, echo=echo)
+        return _publish(chosen, rendered, issue, send_now=send_now, when=when, ask=ask, yes=yes, echo=echo,
+                        reviewers=reviewers)
     finally:
         close = getattr(chosen, "close", None)  # the platform's HTTP connections
         if close:
@@ -57,9 +64,13 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
 
 
 def _publish(chosen: Platform, rendered: Rendered, issue: Path, *, send_now: bool, when: datetime | None,
-             ask: Ask | None, yes: bool, echo: Echo) -> bool:
+             ask: Ask | None, yes: bool, echo: Echo, reviewers: list[str]) -> bool:
     edition = rendered.edition
     # Everything that can be refused is refused before the draft is touched.
+    tester = chosen if isinstance(chosen, SendsTests) else None
+    if reviewers and tester is None:
+        raise DeliveryError(f"{chosen.name}: composer cannot send a test through this platform; "
+                            "use `composer send --to` for a test copy")
     check_schedule = getattr(chosen, "check_schedule", None)
     if when and check_schedule:
         check_schedule(when)
@@ -68,6 +79,8 @@ def _publish(chosen: Platform, rendered: Rendered, issue: Path, *, send_now: boo
     draft = chosen.save(edition, rendered.html, rendered.text, state.draft(chosen.name))
     state.remember(chosen.name, draft)
     echo(f"{chosen.name}: draft {draft.id} saved; review it at {draft.url}")
+    if reviewers and tester is not None:
+        echo(f"{chosen.name}: {tester.test(draft, reviewers)}")
     if not send_now:
         return True
     audience = chosen.audience(edition)

@@ -15,7 +15,7 @@ Echo = Callable[[str], None]
 DRY_RUN_HEADERS = ("From", "Reply-To", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
 
 
-def check_recipients(addresses: list[str]) -> list[str]:
+def check_recipients(addresses: list[str], option: str = "--to") -> list[str]:
     """Every --to address, normalised; all bad ones reported before anything is sent."""
     from email_validator import EmailNotValidError, validate_email
 
@@ -25,7 +25,7 @@ def check_recipients(addresses: list[str]) -> list[str]:
         try:
             good.append(validate_email(address, check_deliverability=False).normalized)
         except EmailNotValidError as error:
-            problems.append(f"--to '{address}' is not an e-mail address ({error}); fix it and send again")
+            problems.append(f"{option} '{address}' is not an e-mail address ({error}); fix it and send again")
     if problems:
         # Not a problem in a file, so no file:line:col; a send that did not happen, so exit code 1.
         raise CommandError("\n".join(problems))

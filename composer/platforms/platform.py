@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from composer.diagnostics import DeliveryError
 
@@ -36,6 +36,15 @@ class Platform(Protocol):
 
     # Optional, looked up with getattr: `check_schedule(at)` refuses a time the platform
     # cannot schedule, before the draft is touched; `close()` ends its HTTP connections.
+
+
+@runtime_checkable
+class SendsTests(Protocol):
+    """A platform that can send reviewers a test of a saved draft (not every one offers it through its API)."""
+
+    def test(self, draft: Draft, recipients: list[str]) -> str:
+        """Send the draft to these reviewers only; say so, in words."""
+        ...
 
 
 def answer(service: str, response: Any, *keys: str) -> dict:
