@@ -269,3 +269,13 @@ def test_the_house_needs_at_least_one_list(issue: Path):
     result = run_cli("publish", issue)
     assert result.exit_code == 2
     assert "list_ids" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_an_answer_without_its_data_is_one_line(httpserver, monkeypatch, issue: Path):
+    monkeypatch.setenv("LISTMONK_API_USER", USER)
+    monkeypatch.setenv("LISTMONK_API_TOKEN", TOKEN)
+    httpserver.expect_request("/api/campaigns", method="POST").respond_with_json({"results": []})
+    result = run_cli("publish", issue)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: listmonk: unexpected answer to POST /api/campaigns (200, JSON without "
+                                     "data); check the platform's status and try again")

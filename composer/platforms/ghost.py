@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text, WebLink
-from composer.platforms.platform import Draft
+from composer.platforms.platform import Draft, answer
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -83,15 +83,16 @@ class Ghost:
         claims = {"iat": now, "exp": now + TOKEN_LIFETIME, "aud": "/admin/"}
         return jwt.encode(claims, self._secret, algorithm="HS256", headers={"kid": self.key_id})
 
-    def _call(self, method: str, path: str, expect=(200,), **kwargs) -> dict:
+    def _call(self, method: str, path: str, expect=(200,), want: str | None = None, **kwargs) -> dict:
         from composer.send.http import call
 
         headers = {"Authorization": f"Ghost {self._token()}"}
-        return call(self.client, self.name, method, self.base + path, expect=expect, explain=_explain,
-                    headers=headers, **kwargs).json()
+        response = call(self.client, self.name, method, self.base + path, expect=expect, explain=_explain,
+                        headers=headers, **kwargs)
+        return answer(self.name, response, *([want] if want else []))
 
     def _current(self, post_id: str) -> dict:
-        return self._call("GET", f"/posts/{post_id}/")["posts"][0]
+        return self._call("GET", f"/posts/{post_id}/", want="posts")["posts"][0]
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
         post = {"title": edition.subject, "html": post_html(html), "custom_excerpt": edition.preheader,
@@ -102,10 +103,10 @@ class Ghost:
                 raise DeliveryError(f"ghost: post {current['id']} is already {current['status']}; it was left as it "
                                     "is (delete the .publish.json file beside the issue to start a new draft)")
             # Ghost refuses an edit that does not name the version it changes (its guard against lost updates).
-            saved = self._call("PUT", f"/posts/{current['id']}/", params={"source": "html"},
+            saved = self._call("PUT", f"/posts/{current['id']}/", want="posts", params={"source": "html"},
                                json={"posts": [{**post, "updated_at": current["updated_at"]}]})
         else:
-            saved = self._call("POST", "/posts/", expect=(201,), params={"source": "html"},
+            saved = self._call("POST", "/posts/", expect=(201,), want="posts", params={"source": "html"},
                                json={"posts": [{**post, "status": "draft"}]})
         post_id = saved["posts"][0]["id"]
         return Draft(post_id, f"{self.site}/ghost/#/editor/post/{post_id}", {"id": post_id})
@@ -119,7 +120,7 @@ class Ghost:
 
     def audience(self, edition: Edition) -> str:
         slug = self._newsletter()
-        found = self._call("GET", "/newsletters/", params={"filter": f"slug:{slug}"})["newsletters"]
+        found = self._call("GET", "/newsletters/", want="newsletters", params={"filter": f"slug:{slug}"})["newsletters"]
         if not found or found[0].get("status") != "active":
             raise DeliveryError(f"ghost: there is no active newsletter with the slug '{slug}'; check "
                                 "platform.ghost.newsletter in house.yaml")

@@ -10,7 +10,7 @@ from pydantic import Field, PositiveInt
 from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, WebLink
-from composer.platforms.platform import Draft
+from composer.platforms.platform import Draft, answer
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -49,7 +49,7 @@ class Listmonk:
 
         response = call(self.client, self.name, method, self.base + path,
                         explain=lambda error: str(error["message"]), **kwargs)
-        return response.json()["data"]
+        return answer(self.name, response, "data")["data"]
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
         from email.headerregistry import Address  # the email package: only publishing needs it
