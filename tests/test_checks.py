@@ -375,3 +375,20 @@ def test_spamassassin_missing_or_stuck_is_one_clean_line(tmp_path: Path, monkeyp
     result = run_cli("check", str(CHECK / "DW701-bad.yaml"), "--spam")
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("error: SpamAssassin gave no answer in 1 s;")
+
+
+def test_a_future_weekday_and_date_reported_as_past_is_an_error(tmp_path: Path):
+    """"On Monday, March 20, the Kremlin said …" in the issue of March 17 cannot be right; a talk
+    announced for that day can ("talks that officials announced will resume"), and stays a warning."""
+    shutil.copy(CHECK / "house.yaml", tmp_path / "house.yaml")
+    lines = (CHECK / "DW202-good.yaml").read_text().splitlines()
+    lead = lines.index("lead: |")
+    lines[lead + 1:lead + 1] = ["  On Monday, March 20, the Kremlin said the visit was confirmed.", "",
+                                "  On Monday, March 20, talks that officials announced will resume.", ""]
+    issue = tmp_path / "2023-03-17.yaml"
+    issue.write_text("\n".join(lines) + "\n")
+    result, report = check(str(issue))
+    found = [(f["line"], f["severity"], f["message"]) for f in findings(report) if f["code"] == "DW202"]
+    assert [(line, severity) for line, severity, _ in found] == [(lead + 2, "error"), (lead + 4, "warning")]
+    assert found[0][2].endswith("yet the sentence reports it as past ('said')")
+    assert result.exit_code == 1

@@ -9,6 +9,7 @@ from functools import cache
 
 from composer import markdown
 from composer.checks.registry import Context, rule
+from composer.codes import ERROR
 
 WEEKDAYS = list(calendar.day_name)  # Monday … Sunday
 MONTHS = {name: number for number, name in enumerate(calendar.month_name) if name}
@@ -52,21 +53,54 @@ def _date(match: re.Match, issue_date: date) -> date | None:
         return None
 
 
+# Verbs that only ever report what already happened (no "will", no present tense among them).
+_PAST_VERBS = (
+    "said|met|told|held|spoke|signed|announced|agreed|warned|visited|rejected|accepted|confirmed|denied|"
+    "arrived|urged|claimed|wrote|declared|insisted|proposed|launched|struck|traveled|travelled|hosted"
+)
+# Words that put the verb in a clause of its own, or the sentence in the future.
+_NOT_A_SUBJECT = {"that", "which", "who", "will", "would", "is", "are", "to", "be", "may", "might", "could",
+                  "should", "shall", "expected", "due", "when", "after", "before", "until", "if"}
+
+
+@cache
+def _past_report() -> re.Pattern:
+    return re.compile(rf",?\s+((?:[\w.'’-]+\s+){{0,4}}?)({_PAST_VERBS})\b")
+
+
+def _reported_as_past(text: str, match: re.Match) -> str | None:
+    """The verb, when a weekday and a date open a short sentence that reports them as past:
+    "On Monday, March 20, the Kremlin said …". Only that tight shape counts, since it can be told reliably."""
+    if not re.search(rf"\b(?:{'|'.join(WEEKDAYS)}),\s*$", text[: match.start()]):
+        return None
+    report = _past_report().match(text, match.end())
+    if not report or set(report[1].lower().split()) & _NOT_A_SUBJECT:
+        return None
+    return report[2]
+
+
 @rule("DW202")
 def future_dates(ctx: Context) -> None:
     issue_date = ctx.issue.date
     for loc, source in ctx.prose():
         text = markdown.block_to_text(source)
+        seen: dict[str, int] = {}  # the same date twice in one field: each at its own line
         for match in _date_text().finditer(text):
+            nth = seen[match[0]] = seen.get(match[0], -1) + 1
             written = _date(match, issue_date)
-            if written and written > issue_date:
-                # Upcoming talks and deadlines are news too, so this is a warning, which one
-                # `silence: [DW202@<line>]` accepts without switching the check off everywhere.
-                line, column = ctx.locate(loc, match[0])
-                ctx.add("DW202", loc, f"'{match[0]}' is {written.isoformat()}, after the issue date "
-                        f"{issue_date.isoformat()}",
-                        f"if it is still to come, accept it with `silence: [DW202@{line}]`; "
-                        "otherwise check the date, or the issue's `date:`", at=(line, column))
+            if not written or written <= issue_date:
+                continue
+            line, column = ctx.locate(loc, match[0], nth)
+            said = f"'{match[0]}' is {written.isoformat()}, after the issue date {issue_date.isoformat()}"
+            verb = _reported_as_past(text, match)
+            if verb:
+                ctx.add("DW202", loc, f"{said}, yet the sentence reports it as past ('{verb}')",
+                        "correct the date, or the issue's `date:`", at=(line, column), level=ERROR)
+                continue
+            # Upcoming talks and deadlines are news too, so this is a warning, which one
+            # `silence: [DW202@<line>]` accepts without switching the check off everywhere.
+            ctx.add("DW202", loc, said, f"if it is still to come, accept it with `silence: [DW202@{line}]`; "
+                    "otherwise check the date, or the issue's `date:`", at=(line, column))
 
 
 @rule("DW201", "DW203")
