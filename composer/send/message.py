@@ -26,14 +26,36 @@ def _address(name: str, address: str) -> Address:
     return Address(display_name=name, username=user, domain=domain)
 
 
+def _set_subject(message: EmailMessage, subject: str) -> None:
+    """The Subject, folded after its first word when the email package would fold before it.
+
+    For a subject just too long for the first line, the email package leaves that
+    line empty ("Subject:" and nothing more). Written out again by any relay that
+    uses the email package, it becomes "Subject: " with a space, and a DKIM
+    signature with simple header canonicalisation no longer verifies.
+    """
+    policy = message.policy
+    folded = policy.header_factory("Subject", subject).fold(policy=policy)
+    first, rest = folded.split(policy.linesep, 1)
+    if first.strip() != "Subject:":
+        message["Subject"] = subject
+        return
+    # The email package has already encoded and folded the words; move the first one up.
+    # Folding whitespace unfolds to the space it replaces, and encoded words carry their own spaces.
+    continuation = rest.rstrip("\r\n").split(policy.linesep)
+    word, _, remainder = continuation[0].lstrip(" ").partition(" ")
+    lines = [word, *([" " + remainder] if remainder else []), *continuation[1:]]
+    message.set_raw("Subject", policy.linesep.join(lines))
+
+
 def build_message(edition: Edition, html: str, text: str, *, to: list[str] | None = None, test: bool = False) -> EmailMessage:
     """One message for `to` (or addressed to the sender, for an .eml kept on disk)."""
     house = edition.house
     sender = house.sender
     message = EmailMessage(policy=email.policy.SMTP)
-    message["Subject"] = (TEST_PREFIX if test else "") + edition.subject
+    _set_subject(message, (TEST_PREFIX if test else "") + edition.subject)
+    # No Sender: RFC 5322 3.6.2 asks for it only when it differs from From, and the house sends as itself.
     message["From"] = _address(sender.name, sender.address)
-    message["Sender"] = _address(sender.name, sender.address)
     message["Reply-To"] = _address(sender.name, sender.reply_to or sender.address)
     message["To"] = ", ".join(to) if to else str(_address(f"{house.newsletter} readers", sender.address))
     message["Date"] = formatdate(localtime=True)
