@@ -34,7 +34,7 @@ def _set_subject(message: EmailMessage, subject: str) -> None:
     uses the email package, it becomes "Subject: " with a space, and a DKIM
     signature with simple header canonicalisation no longer verifies.
     """
-    policy = message.policy
+    policy = email.policy.SMTP  # the policy the message is built and written with
     folded = policy.header_factory("Subject", subject).fold(policy=policy)
     first, rest = folded.split(policy.linesep, 1)
     if first.strip() != "Subject:":
