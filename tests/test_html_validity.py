@@ -13,6 +13,8 @@ import json
 import re
 import subprocess
 
+from composer.pipeline import render
+from conftest import FIXTURES
 from npm_tools import vnu
 
 EMAIL_IDIOMS = [
@@ -30,10 +32,14 @@ def errors(paths) -> list[dict]:
 
 
 def test_every_example_is_valid_html_but_for_email_idioms(built_examples, tmp_path):
+    # The examples, and the houses with a logo: on a plate, and swapped for a light one in dark mode.
+    built = {slug: b.html for slug, b in built_examples.items()}
+    for house in ("logo-house", "logo-swap-house"):
+        built[house] = render(FIXTURES / house / "2024-01-12.yaml").html
     paths = []
-    for slug, built in built_examples.items():
+    for slug, html in built.items():
         path = tmp_path / f"{slug}.html"
-        path.write_text(built.html)
+        path.write_text(html)
         paths.append(path)
     found = errors(paths)
     unexpected = [
