@@ -1,4 +1,4 @@
-"""npm packages the tests run (axe-core, and vnu-jar: the Nu HTML Checker), installed on first use.
+"""npm packages the tests run (axe-core; vnu-jar, the Nu HTML Checker; official MJML), installed on first use.
 
 Like the compatibility report's doiuse-email they go into benchmarks/.node, a
 project-local folder, so a fresh CI machine fetches them from the npm registry
@@ -19,6 +19,7 @@ import pytest
 NODE_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / ".node"
 AXE_CORE = "4.14.1"
 VNU_JAR = "26.9.27"
+MJML = "4.18.0"  # the version benchmarks/build_speed.py compares with
 
 
 def _unavailable(reason: str):
@@ -53,3 +54,11 @@ def vnu() -> list[str]:
 
 def axe_source() -> str:
     return (package("axe-core", AXE_CORE) / "axe.min.js").read_text()
+
+
+def official_mjml(source: str) -> str:
+    """The HTML that official MJML (the Node CLI) writes for `source`, in strict validation."""
+    cli = package("mjml", MJML) / "bin" / "mjml"
+    result = subprocess.run(["node", str(cli), "-i", "-s", "--config.validationLevel", "strict"], input=source,
+                            capture_output=True, text=True, timeout=120, check=True)
+    return result.stdout

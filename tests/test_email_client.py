@@ -65,6 +65,20 @@ def test_merging_keeps_what_every_client_sees(example):
     assert MSO_BLOCK.sub("", merged) == MSO_BLOCK.sub("", compiled)  # everyone else skips them
 
 
+def test_outlook_blocks_as_official_mjml_writes_them(example):
+    from npm_tools import official_mjml
+
+    source = render_mjml(example.edition)
+    official, ours = official_mjml(source), compile_mjml(source)
+
+    def outlook_classes(html: str) -> list[str]:
+        return [" ".join(t["class"]) for block in outlook_blocks(html) for t in soup(block).find_all("table", class_=True)]
+
+    assert len(outlook_blocks(ours)) == len(outlook_blocks(official))
+    assert outlook_classes(ours) == outlook_classes(official)
+    assert not ADJACENT_MSO.search(official)
+
+
 def test_links_open_the_clients_own_way(example):
     # Gmail ignores target=_blank and caniemail flags it; every client opens links outside the email anyway.
     assert not soup(example.html).find_all(target=True)
