@@ -71,3 +71,22 @@ def test_subject_starts_on_the_header_line(example):
         assert all(len(line) <= 78 for line in head.split(b"\r\n"))
         parsed = email.message_from_bytes(data, policy=email.policy.default)
         assert parsed["Subject"] == ("[TEST] " if test else "") + example.edition.subject
+
+
+@pytest.mark.parametrize("subject", [
+    "Diplomacy Watch: Peace envoys multiply as a dam collapse upends the war",  # folds before its first word
+    "Diplomacy Watch: Peace envoys multiply as a dam collapse upends the wär",  # a space before the fold
+    "Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch, and a little more",
+    "Diplomacy Watch:  two  spaces  kept  here and there and everywhere in this line too",
+])
+def test_any_subject_reads_back_exactly(built_examples, subject):
+    from composer.model.edition import Edition
+
+    built = next(iter(built_examples.values()))
+    edition = Edition(built.edition.issue.model_copy(update={"subject": subject}), built.edition.house, "x")
+    data = message_bytes(build_message(edition, built.html, built.text))
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert not head.startswith(b"Subject:\r\n") and b"\r\nSubject:\r\n" not in head
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    assert email.message_from_bytes(data, policy=email.policy.default)["Subject"] == subject
+    assert reserialised(data) == data

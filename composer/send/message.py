@@ -27,24 +27,27 @@ def _address(name: str, address: str) -> Address:
 
 
 def _set_subject(message: EmailMessage, subject: str) -> None:
-    """The Subject, folded after its first word when the email package would fold before it.
+    """The Subject as the email package folds it, less two of its habits.
 
     For a subject just too long for the first line, the email package leaves that
     line empty ("Subject:" and nothing more). Written out again by any relay that
     uses the email package, it becomes "Subject: " with a space, and a DKIM
-    signature with simple header canonicalisation no longer verifies.
+    signature with simple header canonicalisation no longer verifies. So the
+    first word moves up. And a line may end in a space before the fold, which
+    unfolds to a double space in front of a non-ASCII word; that space goes.
     """
     policy = email.policy.SMTP  # the policy the message is built and written with
     folded = policy.header_factory("Subject", subject).fold(policy=policy)
-    first, rest = folded.split(policy.linesep, 1)
-    if first.strip() != "Subject:":
-        message["Subject"] = subject
-        return
-    # The email package has already encoded and folded the words; move the first one up.
-    # Folding whitespace unfolds to the space it replaces, and encoded words carry their own spaces.
-    continuation = rest.rstrip("\r\n").split(policy.linesep)
-    word, _, remainder = continuation[0].lstrip(" ").partition(" ")
-    lines = [word, *([" " + remainder] if remainder else []), *continuation[1:]]
+    lines = folded[len("Subject:"):].rstrip("\r\n").split(policy.linesep)
+    for i in range(len(lines) - 1):
+        if lines[i + 1].lstrip(" ").startswith("=?"):
+            lines[i] = lines[i].rstrip(" ")
+    if not lines[0] and len(lines) > 1:
+        # The words are already encoded and folded; folding whitespace unfolds to the
+        # space it replaces, and encoded words carry their own spaces.
+        word, _, remainder = lines[1].lstrip(" ").partition(" ")
+        lines = [word, *([" " + remainder] if remainder else []), *lines[2:]]
+    lines[0] = lines[0].lstrip(" ")
     message.set_raw("Subject", policy.linesep.join(lines))
 
 
