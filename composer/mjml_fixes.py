@@ -13,11 +13,12 @@ import re
 _MSO_BLOCK = re.compile(r"<!--\[if mso \| IE\]>.*?<!\[endif\]-->", re.S)
 # The end of one Outlook-only block right before the start of the next. Not the
 # end of a `<!--[if !mso]><!-->` block, whose `<!--<![endif]-->` ends the same way.
-_ADJACENT_MSO = re.compile(r"(?<!<!--)<!\[endif\]-->\s*<!--\[if mso \| IE\]>")
+_ADJACENT_MSO = re.compile(r"<!\[endif\]-->(?<!<!--<!\[endif\]-->)\s*<!--\[if mso \| IE\]>")
 _OUTLOOK_CLASSES = re.compile(r'class="([^"]+-outlook)"')
 # mjml-python writes MJML's vertical-align attribute onto the button's <td> as is; no such HTML attribute exists.
-_TD_VERTICAL_ALIGN = re.compile(r'(<td\b[^>]*?) vertical-align="[^"]*"')
-_LINK_TARGET = re.compile(r'(<a\b[^>]*?) target="[^"]*"')
+# (Text never holds these: a quote in text is written &quot;. The lookahead keeps to the inside of a tag.)
+_TD_VERTICAL_ALIGN = re.compile(r' vertical-align="[^"]*"(?=[^<>]*>)')
+_LINK_TARGET = re.compile(r' target="[^"]*"(?=[^<>]*>)')
 _IMG_STYLE = re.compile(r'<img\b[^>]*?style="([^"]*)"')
 _FIXED_HEIGHT = re.compile(r"(^|;)\s*height:\s*\d+px")
 # The email wrapper MJML writes around the body: <div aria-label="…" aria-roledescription="email" role="article">.
@@ -43,12 +44,12 @@ def suffix_outlook_classes(html: str) -> str:
 
 
 def drop_invalid_attributes(html: str) -> str:
-    return _TD_VERTICAL_ALIGN.sub(r"\1", html)
+    return _TD_VERTICAL_ALIGN.sub("", html)
 
 
 def drop_link_targets(html: str) -> str:
     """No target="_blank": Gmail ignores it, and every mail client opens links outside the email anyway."""
-    return _LINK_TARGET.sub(r"\1", html)
+    return _LINK_TARGET.sub("", html)
 
 
 def fluid_image_heights(html: str) -> str:
