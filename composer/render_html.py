@@ -34,6 +34,7 @@ import mjml  # noqa: E402
 from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
+from composer import mjml_fixes  # noqa: E402
 from composer.diagnostics import ComposerError  # noqa: E402
 from composer.model.edition import Edition  # noqa: E402
 from composer.theme import default_theme_dir, environment  # noqa: E402
@@ -114,7 +115,7 @@ def compile_mjml(source: str, theme_dir: Path | None = None) -> str:
         path, line, column = _in_theme(theme_dir, unknown.group(0))
         message = f"the theme uses <{unknown.group(1)}>, which is not an MJML component; check its spelling"
         raise ComposerError.at(path, message, line, column)
-    return html
+    return mjml_fixes.fix(html)
 
 
 def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
@@ -142,6 +143,6 @@ def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
 
 
 def render_html(edition: Edition) -> str:
-    html = compile_mjml(render_mjml(edition), edition.theme_dir)
+    html = mjml_fixes.label_email(compile_mjml(render_mjml(edition), edition.theme_dir), edition.subject)
     track = edition.track if edition.house.tracking.enabled else None
     return inline_css(html, render_css(edition, "inline.css.j2"), track)
