@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import create_model
+from pydantic import Field, create_model
 
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model
@@ -36,6 +36,11 @@ Delivery: Any = create_model(
     "Delivery",
     __base__=Model,
     provider=(Literal[tuple(PROVIDERS)], outbox.NAME),  # type: ignore[valid-type]
+    # A list send's pace, for accounts on probation: readers per request (at most the
+    # provider's own limit), and messages per second and per hour. None: as fast as allowed.
+    batch_size=(int | None, Field(default=None, gt=0)),
+    per_second=(float | None, Field(default=None, gt=0)),
+    per_hour=(int | None, Field(default=None, gt=0)),
     **_settings,
 )
 

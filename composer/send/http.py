@@ -68,7 +68,12 @@ def call(
             if wait <= LONGEST_WAIT:
                 sleep(wait)
                 continue
-        what = "rate limit" if response.status_code == 429 else "error"
-        tries = f" after {attempt} attempts" if attempt > 1 else ""
-        raise DeliveryError(f"{service}: {what}{tries}, {_reason(response, explain)}")
+        raise refusal(service, response, explain, attempt)
     raise AssertionError("unreachable")
+
+
+def refusal(service: str, response: httpx.Response, explain: Callable[[dict], str], attempt: int = 1) -> DeliveryError:
+    """The provider's answer as the one-line error a command prints."""
+    what = "rate limit" if response.status_code == 429 else "error"
+    tries = f" after {attempt} attempts" if attempt > 1 else ""
+    return DeliveryError(f"{service}: {what}{tries}, {_reason(response, explain)}")
