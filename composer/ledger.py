@@ -184,14 +184,16 @@ class Ledger:
             self.db.executemany("UPDATE readers SET attempts = attempts + 1, updated = ? WHERE key = ?",
                                 [(now(), reader.key) for reader in batch])
 
-    def record(self, outcomes: list[Outcome]) -> None:
+    def record(self, outcomes: list[Outcome], *, attempted: bool = False) -> None:
+        """The provider's answers; `attempted` counts the attempt now, for providers sending one by one."""
         stamp = now()
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
-                "UPDATE readers SET state = ?, message_id = coalesce(?, message_id), reason = ?, updated = ? "
-                "WHERE key = ?",
-                [("sent" if o.sent else "failed", o.message_id, o.reason, stamp, o.key) for o in outcomes])
+                "UPDATE readers SET state = ?, message_id = coalesce(?, message_id), reason = ?, updated = ?, "
+                "attempts = attempts + ? WHERE key = ?",
+                [("sent" if o.sent else "failed", o.message_id, o.reason, stamp, int(attempted), o.key)
+                 for o in outcomes])
 
     # -- what the ledger says --------------------------------------------------------------
 

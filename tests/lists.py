@@ -7,7 +7,7 @@ import email.policy
 import shutil
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+import lxml.html
 
 from composer.unsubscribe import verify_unsubscribe_token
 from conftest import EXAMPLES
@@ -55,9 +55,9 @@ def header_url(value: str) -> str:
 
 
 def body_url(html: str) -> str:
-    """The href of the footer's unsubscribe link, found by parsing the HTML."""
-    links = [a["href"] for a in BeautifulSoup(html, "lxml").find_all("a", href=True)
-             if a["href"].startswith(UNSUBSCRIBE.split("?")[0])]
+    """The href of the footer's unsubscribe link, found by parsing the HTML (lxml: thousands of copies)."""
+    links = [href for href in lxml.html.fromstring(html).xpath("//a/@href")
+             if href.startswith(UNSUBSCRIBE.split("?")[0])]
     assert len(links) == 1, links
     return links[0]
 

@@ -90,18 +90,21 @@ class ListSend:
                 if self.interrupted:
                     break
                 self.pace.wait(len(batch))
-                self.ledger.attempting(batch)
+                one_by_one = self.sender.one_by_one
+                if not one_by_one:
+                    self.ledger.attempting(batch)
                 try:
                     for outcomes in self.sender.send_batch(self.broadcast, batch):
-                        self.ledger.record(outcomes)
+                        self.ledger.record(outcomes, attempted=one_by_one)
                         self.answered.update(outcome.key for outcome in outcomes)
                         sent = sum(outcome.sent for outcome in outcomes)
                         progress.advance(sent, len(outcomes) - sent)
                 except DeliveryError as error:
-                    # The whole request was refused: its readers fail with the reason, and the send stops
-                    # rather than hammer a provider that refuses everything (a bad key, an outage).
-                    rest = [reader for reader in batch if reader.key not in self.answered]
-                    self.ledger.record(refused(rest, str(error)))
+                    # The request was refused as a whole: its readers fail with the reason (one by one, only
+                    # the reader in flight), and the send stops rather than hammer a provider that refuses
+                    # everything (a bad key, an outage). The others stay pending for the next run.
+                    rest = [reader for reader in batch if reader.key not in self.answered][:1 if one_by_one else None]
+                    self.ledger.record(refused(rest, str(error)), attempted=one_by_one)
                     progress.advance(0, len(rest))
                     self.stopped = str(error)
                     break

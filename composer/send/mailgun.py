@@ -39,6 +39,7 @@ class Mailgun:
     name = NAME
     urls = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
     batch_limit = RECIPIENTS
+    one_by_one = False
 
     def __init__(self, key: str, domain: str, region: str = "us", base_url: str | None = None):
         self.key, self.domain = key, domain

@@ -28,6 +28,7 @@ SETTINGS = (Text, "outbox")  # `delivery.outbox`: the folder, relative to house.
 class Outbox:
     name = NAME
     batch_limit = 100
+    one_by_one = True  # one message per reader, each recorded as soon as it is accepted
 
     def __init__(self, folder: Path):
         self.folder = folder

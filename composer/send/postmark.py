@@ -39,6 +39,7 @@ class Postmark:
     name = NAME
     url = "https://api.postmarkapp.com"
     batch_limit = BATCH_MESSAGES
+    one_by_one = False
 
     def __init__(self, token: str, stream: str, base_url: str | None = None):
         self.token, self.stream, self.base = token, stream, (base_url or self.url).rstrip("/")

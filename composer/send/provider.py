@@ -50,6 +50,9 @@ class ListSender(Protocol):
 
     name: str
     batch_limit: int  # the most readers the provider takes in one request
+    # True for providers that send one message per reader (SMTP, SES, the outbox): each is
+    # recorded as it goes, and a refused request is about the reader in flight only.
+    one_by_one: bool
 
     def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
         """Send each reader their own copy; yield outcomes as soon as the provider has answered for them.

@@ -37,6 +37,7 @@ class SendGrid:
     name = NAME
     url = "https://api.sendgrid.com"
     batch_limit = PERSONALIZATIONS
+    one_by_one = False
 
     def __init__(self, key: str, base_url: str | None = None):
         self.key, self.base = key, (base_url or self.url).rstrip("/")

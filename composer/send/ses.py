@@ -51,6 +51,7 @@ def _reason(error) -> str:
 class Ses:
     name = NAME
     batch_limit = 50  # one request per reader; 50 between two ledger updates
+    one_by_one = True  # one message per reader, each recorded as soon as it is accepted
 
     def __init__(self, region: str, configuration_set: str | None = None):
         self.region, self.configuration_set = region, configuration_set

@@ -44,6 +44,7 @@ SETTINGS = (Settings, Settings())
 class Smtp:
     name = NAME
     batch_limit = 100  # messages on one connection before it is opened again
+    one_by_one = True  # one message per reader, each recorded as soon as it is accepted
 
     def __init__(self, host: str, port: int, security: str, *, ca_file: Path | None = None,
                  username: str | None = None, password: str | None = None):
