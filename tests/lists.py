@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import lxml.html
+from conftest import EXAMPLES
 
 from composer.unsubscribe import verify_unsubscribe_token
-from conftest import EXAMPLES
 
 ISSUE = "2023-03-17.yaml"
 UNSUBSCRIBE = "https://responsiblestatecraft.org/newsletter/unsubscribe?t={token}"
@@ -22,7 +22,8 @@ def list_issue(folder: Path, delivery: str = "") -> Path:
     """The example issue with a house whose unsubscribe link takes each reader's {token}."""
     shutil.copy(EXAMPLES / ISSUE, folder / ISSUE)
     house = (EXAMPLES / "house.yaml").read_text().replace(
-        "unsubscribe_url: https://responsiblestatecraft.org/newsletter/unsubscribe/", f'unsubscribe_url: "{UNSUBSCRIBE}"')
+        "unsubscribe_url: https://responsiblestatecraft.org/newsletter/unsubscribe/",
+        f'unsubscribe_url: "{UNSUBSCRIBE}"')
     assert UNSUBSCRIBE in house
     (folder / "house.yaml").write_text(house + delivery)
     return folder / ISSUE

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_cli
+from lists import LIST_SECRET, SUBJECT, check_personal_message, list_issue, subscribers, write_list
+from mail_servers import ListInbox, start_list_server
 
 from composer.ledger import ledger_path
 from composer.send.pace import Pace
 from composer.unsubscribe import make_unsubscribe_token, verify_unsubscribe_token
-from conftest import ROOT, run_cli
-from lists import LIST_SECRET, SUBJECT, check_personal_message, list_issue, subscribers, write_list
-from mail_servers import ListInbox, start_list_server
 
 
 def smtp_delivery(port: int, extra: str = "") -> str:
@@ -215,7 +215,8 @@ def test_a_list_without_an_email_column_is_one_line(tmp_path: Path):
 def test_status_without_a_send(tmp_path: Path):
     result = run_cli("publish", list_issue(tmp_path), "--status")
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: no list send yet for {tmp_path / '2023-03-17.yaml'} (no 2023-03-17.ledger.sqlite beside it)"
+    assert result.stderr.strip() == (f"error: no list send yet for {tmp_path / '2023-03-17.yaml'} "
+                                     "(no 2023-03-17.ledger.sqlite beside it)")
 
 
 def test_the_outbox_gets_one_message_per_reader(tmp_path: Path):

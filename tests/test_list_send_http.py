@@ -15,14 +15,22 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
+from lists import (
+    LIST_SECRET,
+    SUBJECT,
+    UNSUBSCRIBE,
+    body_url,
+    check_personal_message,
+    header_url,
+    list_issue,
+    subscribers,
+    token_of,
+    write_list,
+)
 from werkzeug import Request, Response
 
 from composer.unsubscribe import verify_unsubscribe_token
-from conftest import run_cli
-from lists import (
-    LIST_SECRET, SUBJECT, UNSUBSCRIBE, body_url, check_personal_message, header_url, list_issue, subscribers,
-    token_of, write_list,
-)
 
 KEY = "TEST-KEY-3f9a1c7e"
 POSTMARK_FIELDS = {"From", "To", "Cc", "Bcc", "Subject", "Tag", "HtmlBody", "TextBody", "ReplyTo", "Headers",
@@ -174,7 +182,8 @@ def test_postmark_outage_stops_the_send_and_a_rerun_resumes(postmark, tmp_path: 
     assert down.sizes == [3, 3, 3, 3]  # bounded retries of the first batch; then it stops
     lines = result.stdout.splitlines()
     assert lines[0] == "sent 0 · failed 3 · not yet sent 6 · skipped 0"
-    assert lines[-2] == "stopped: postmark: error after 4 attempts, 500 INTERNAL SERVER ERROR: Maintenance (ErrorCode 100)"
+    assert lines[-2] == ("stopped: postmark: error after 4 attempts, 500 INTERNAL SERVER ERROR: "
+                         "Maintenance (ErrorCode 100)")
     assert lines[-1] == "9 readers still to send; run the same command again to resume"
     assert not down.accepted
 
@@ -284,7 +293,8 @@ class MailgunBatch(Scripted):
 
     def answer(self, readers: list[str]) -> Response:
         self.accepted.update(readers)
-        return json_response({"id": f"<batch{len(self.sizes)}@responsiblestatecraft.org>", "message": "Queued. Thank you."})
+        return json_response({"id": f"<batch{len(self.sizes)}@responsiblestatecraft.org>",
+                              "message": "Queued. Thank you."})
 
 
 @pytest.fixture
@@ -306,10 +316,11 @@ def test_mailgun_batches_with_recipient_variables(mailgun, tmp_path: Path):
 def test_mailgun_refusing_a_batch_stops_with_its_message(mailgun, tmp_path: Path):
     mailgun.expect_request("/v3/responsiblestatecraft.org/messages", method="POST").respond_with_json(
         {"message": "'to' parameter is not a valid address. please check documentation"}, status=400)
-    result = send(list_issue(tmp_path, "delivery:\n  provider: mailgun\n"), write_list(tmp_path / "list.csv", subscribers(3)))
+    issue = list_issue(tmp_path, "delivery:\n  provider: mailgun\n")
+    result = send(issue, write_list(tmp_path / "list.csv", subscribers(3)))
     assert result.exit_code == 1
-    assert "stopped: mailgun: error, 400 BAD REQUEST: 'to' parameter is not a valid address. please check documentation" \
-        in result.stdout
+    assert ("stopped: mailgun: error, 400 BAD REQUEST: 'to' parameter is not a valid address. "
+            "please check documentation") in result.stdout
     assert len(mailgun.log) == 1
 
 
@@ -319,9 +330,8 @@ def test_mailgun_refusing_a_batch_stops_with_its_message(mailgun, tmp_path: Path
 @pytest.fixture
 def ses(monkeypatch):
     import httpx
-    from moto.server import ThreadedMotoServer
-
     from mail_servers import free_port
+    from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -74,7 +74,7 @@ class Mailgun:
             "h:List-Unsubscribe": broadcast.list_unsubscribe(broadcast.url_with(tag)),
             "h:List-Unsubscribe-Post": ONE_CLICK,
         }
-        left, failed = list(batch), []
+        left, failed = list(batch), list[Outcome]()
         with client(auth=("api", self.key)) as session:
             for _ in range(2):  # a second try without the readers Mailgun's refusal named
                 variables = {reader.address: {"token": broadcast.token(reader)} for reader in left}

@@ -75,11 +75,12 @@ class SendGrid:
             "from": {"email": address, "name": name},
             "reply_to": {"email": broadcast.reply_to},
             "subject": broadcast.subject,
-            "content": [{"type": "text/plain", "value": broadcast.text}, {"type": "text/html", "value": broadcast.html}],
+            "content": [{"type": "text/plain", "value": broadcast.text},
+                        {"type": "text/html", "value": broadcast.html}],
             "headers": {"List-Unsubscribe-Post": ONE_CLICK},
         }
         with client(headers={"Authorization": f"Bearer {self.key}"}) as session:
-            left, failed = list(batch), []
+            left, failed = list(batch), list[Outcome]()
             for _ in range(2):  # a second try without the readers SendGrid named
                 personalizations = []
                 for reader in left:

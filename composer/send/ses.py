@@ -66,7 +66,8 @@ class Ses:
             yield boto3.client("sesv2", region_name=self.region,
                                config=Config(retries={"mode": "standard", "max_attempts": 4}))
         except NoCredentialsError:
-            raise DeliveryError("ses: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE") from None
+            raise DeliveryError("ses: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                                "or AWS_PROFILE") from None
         except ClientError as error:
             raise DeliveryError(f"ses: {_reason(error)}") from None
         except BotoCoreError as error:

@@ -85,6 +85,7 @@ class Smtp:
 
         where = f"{self.host}:{self.port}"
         try:
+            client: smtplib.SMTP
             if self.security == "tls":
                 client = smtplib.SMTP_SSL(self.host, self.port, context=self._context(), timeout=TIMEOUT)
             else:

@@ -1,0 +1,132 @@
+"""How fast, and in how much memory, `composer publish --list` sends an issue to a whole list.
+
+Each run is a whole `composer publish ISSUE --list LIST --yes` process (render,
+check, read the CSV into the ledger, send, summary), timed from start to exit,
+with its peak memory (the child's max RSS from wait4). Sent to:
+  1. a local Postmark-shaped `/email/batch` server (it parses every batch, answers
+     one result per message), for 1,000, 10,000 and 100,000 readers;
+  2. aiosmtpd, one connection per 100 messages, for 10,000 readers.
+The peer in the same run is the 1,000-reader send: the ratios show whether
+time and memory grow linearly with the list. Medians of RUNS runs (one for
+100,000). The issue is the longest example, about 40 KB per message.
+
+    .venv/bin/python benchmarks/list_send.py            # all sizes
+    .venv/bin/python benchmarks/list_send.py --quick    # 1,000 and 10,000 only
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+RUNS = 3
+SECRET = "benchmark-secret-0123456789"
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+    "COMPOSER_UNSUBSCRIBE_SECRET": SECRET, "POSTMARK_SERVER_TOKEN": "benchmark-token"}
+
+
+class Batches(BaseHTTPRequestHandler):
+    """POST /email/batch as Postmark answers it: one result per message, in order."""
+
+    accepted = 0
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        messages = json.loads(body)
+        answers = [{"ErrorCode": 0, "Message": "OK", "MessageID": str(uuid.uuid4()), "To": m["To"],
+                    "SubmittedAt": "2024-01-12T09:00:00Z"} for m in messages]
+        Batches.accepted += len(messages)
+        data = json.dumps(answers).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def house_folder(folder: Path, delivery: str) -> Path:
+    from lists import list_issue
+
+    return list_issue(folder, delivery)
+
+
+def write_readers(path: Path, n: int) -> None:
+    with path.open("w") as handle:
+        handle.write("email,name,status\n")
+        for i in range(n):
+            handle.write(f"reader{i:06d}@example.org,Reader {i},subscribed\n")
+
+
+def one_send(delivery: str, n: int, env: dict) -> tuple[float, float]:
+    """(seconds, peak MB) of one whole list send to n readers, in a fresh folder."""
+    folder = Path(tempfile.mkdtemp(prefix="list-send-"))
+    try:
+        issue = house_folder(folder, delivery)
+        write_readers(folder / "list.csv", n)
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "composer", "publish", str(issue), "--list",
+                                  str(folder / "list.csv"), "--yes"], env=env, cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        out = child.stdout.read().decode() if child.stdout else ""
+        if os.waitstatus_to_exitcode(status) != 0 or f"sent {n:,} ·" not in out:
+            raise SystemExit(f"the send to {n} readers did not complete:\n{out}")
+        return elapsed, usage.ru_maxrss / 1024
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(label: str, delivery: str, n: int, env: dict, runs: int) -> tuple[float, float]:
+    results = [one_send(delivery, n, env) for _ in range(runs)]
+    seconds = statistics.median(r[0] for r in results)
+    memory = max(r[1] for r in results)
+    print(f"{label:<10} {n:>8,} readers  {seconds:7.2f} s  {n / seconds:8,.0f} messages/s  peak {memory:6.1f} MB",
+          flush=True)
+    return seconds, memory
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Batches)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = ENV | {"COMPOSER_POSTMARK_URL": f"http://127.0.0.1:{server.server_address[1]}"}
+    postmark = "delivery:\n  provider: postmark\n"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; whole process, render and ledger included")
+    figures = {}
+    for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
+        figures[n] = measure("postmark", postmark, n, env, RUNS if n < 100_000 else 1)
+    base_time, base_memory = figures[1_000]
+    for n, (seconds, memory) in figures.items():
+        print(f"  {n:>7,} vs 1,000: time x{seconds / base_time:.1f}, memory x{memory / base_memory:.2f}")
+
+    from mail_servers import ListInbox, start_list_server
+
+    inbox = ListInbox()
+    controller, port = start_list_server(inbox)
+    smtp = f"delivery:\n  provider: smtp\n  smtp:\n    host: 127.0.0.1\n    port: {port}\n    security: none\n"
+    try:
+        measure("smtp", smtp, 10_000 if not quick else 1_000, env, 1)
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
