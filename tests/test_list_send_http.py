@@ -73,6 +73,7 @@ class Scripted:
         self.accepted: Counter[str] = Counter()
         self.sizes: list[int] = []
         self.times: list[float] = []
+        self.bodies: list[int] = []
 
     def __call__(self, request: Request) -> Response:
         self.times.append(time.monotonic())
@@ -97,6 +98,7 @@ class PostmarkBatch(Scripted):
         assert request.headers["Content-Type"] == "application/json"
         assert request.headers["X-Postmark-Server-Token"] == KEY
         assert len(request.get_data()) <= 50 * 1024 * 1024
+        self.bodies.append(len(request.get_data()))
         messages = json.loads(request.get_data())
         assert isinstance(messages, list) and 1 <= len(messages) <= 500
         for i, message in enumerate(messages):
@@ -157,7 +159,8 @@ def test_postmark_batches_back_off_on_429_and_5xx_and_fail_only_the_refused_read
     assert_no_secret(result, tmp_path)
 
 
-def test_postmark_takes_500_a_request_and_each_reader_has_their_own_link(postmark, tmp_path: Path):
+def test_postmark_requests_stay_under_500_messages_and_10_mb_and_each_reader_has_their_own_link(
+        postmark, tmp_path: Path):
     readers = subscribers(1100)
     server = PostmarkBatch()
     server.full_checks = False  # the header and text link of every copy, the parsed HTML of one per request
@@ -165,7 +168,10 @@ def test_postmark_takes_500_a_request_and_each_reader_has_their_own_link(postmar
     result = send(postmark_house(tmp_path), write_list(tmp_path / "list.csv", readers))
     postmark.check_handler_errors()
     assert result.exit_code == 0, result.stderr
-    assert server.sizes == [500, 500, 100]
+    # About 40 KB a message: each batch of 500 goes as a few requests of even size, each under 10 MB.
+    assert sum(server.sizes) == 1100 and max(server.sizes) <= 500 and max(server.bodies) <= 10 * 1024 * 1024
+    first_batch = server.sizes[:-1]  # the last request holds the 100 readers of the last batch
+    assert sum(first_batch) == 1000 and max(first_batch) - min(first_batch) <= 1 and server.sizes[-1] == 100
     assert server.accepted == Counter({a: 1 for a in readers})
 
 
