@@ -75,13 +75,15 @@ def start(kind: str, ca: CertificateAuthority | None) -> tuple[Controller, Inbox
 @dataclass
 class ListInbox:
     """Counts deliveries per address. `stall_at`: the n-th message is held until the client goes away,
-    then refused (451), as a server that had not yet accepted it when the sender was killed."""
+    then refused (451), as a server that had not yet accepted it when the sender was killed; or until
+    `release` is set, then accepted."""
 
     stall_at: int | None = None
     refuse: set[str] = field(default_factory=set)  # addresses refused at RCPT, 550
     received: dict[str, list[bytes]] = field(default_factory=dict)
     data_commands: int = 0
     stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -94,8 +96,11 @@ class ListInbox:
         if self.data_commands == self.stall_at:
             self.stalled.set()
             while not server.transport.is_closing():
+                if self.release.is_set():  # the test lets the held message through
+                    break
                 await asyncio.sleep(0.02)
-            return "451 4.3.0 not accepted, try again later"
+            else:
+                return "451 4.3.0 not accepted, try again later"
         for address in envelope.rcpt_tos:
             self.received.setdefault(address.lower(), []).append(envelope.original_content)
         return "250 Message accepted for delivery"

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,25 @@ def test_killed_mid_list_then_rerun_sends_everyone_exactly_once(tmp_path: Path, 
     assert all(inbox.count(address) == 0 for address in gone)
     urls = {check_personal_message(inbox.received[address][0], address) for address in readers}
     assert len(urls) == len(readers)  # each reader their own link
+
+
+def test_ctrl_c_waits_for_the_message_in_flight_then_stops(tmp_path: Path, list_server):
+    readers = subscribers(12)
+    inbox = ListInbox(stall_at=5)
+    issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
+    csv = write_list(tmp_path / "subscribers.csv", readers)
+    running = publish_subprocess(issue, csv)
+    assert inbox.stalled.wait(60), running.communicate(timeout=5)
+    running.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    assert running.poll() is None  # still waiting for the server's answer about the 5th message
+    inbox.release.set()
+    out, err = running.communicate(timeout=30)
+    assert running.returncode == 1, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0] == "sent 5 · failed 0 · not yet sent 7 · skipped 0"
+    assert "interrupted after the batch in flight was recorded" in lines
+    assert sum(inbox.count(a) for a in readers) == 5 and states(issue)[readers[4]] == "sent"
 
 
 def test_list_reading_duplicates_and_bad_rows_then_dry_run_writes_nothing(tmp_path: Path, list_server):
@@ -256,3 +276,18 @@ def test_pace_spreads_messages_evenly():
     fast = Pace(per_second=50, per_hour=None, clock=lambda: now[0], sleep=sleep)
     assert fast.batch_size(500) == 500 and fast.batch_size(1000) == 500
     assert not Pace(None, None).limited
+
+
+def test_a_missing_list_is_one_line_and_no_ledger(tmp_path: Path):
+    issue = list_issue(tmp_path)
+    result = run_cli("publish", issue, "--list", tmp_path / "nope.csv", "--yes")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"{tmp_path / 'nope.csv'}:1:1: no such list; give the path of a CSV file "
+                                     "with an `email` column")
+    assert not ledger_path(issue).exists()
+
+
+def test_dry_run_and_restart_need_a_list(tmp_path: Path):
+    result = run_cli("publish", list_issue(tmp_path), "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: --dry-run and --restart go with --list"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from composer.audience import read_list
 from composer.commands.send import Echo, render_for_sending
-from composer.diagnostics import DeliveryError
+from composer.diagnostics import ComposerError, DeliveryError
 from composer.ledger import Ledger, Loaded, ledger_path, now
 from composer.send import provider_for
 from composer.send.letters import Broadcast, refused
@@ -99,6 +99,8 @@ class ListSend:
                         self.answered.update(outcome.key for outcome in outcomes)
                         sent = sum(outcome.sent for outcome in outcomes)
                         progress.advance(sent, len(outcomes) - sent)
+                        if self.interrupted and one_by_one:
+                            break  # the message in flight is recorded; the others can wait
                 except DeliveryError as error:
                     # The request was refused as a whole: its readers fail with the reason (one by one, only
                     # the reader in flight), and the send stops rather than hammer a provider that refuses
@@ -147,6 +149,8 @@ def _check_unsubscribe_url(rendered: Rendered) -> None:
 
 def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn: Echo) -> ListSend:
     """The issue rendered and checked, the list read into the ledger, the provider ready: nothing sent."""
+    if not list_file.is_file():
+        raise ComposerError.at(list_file, "no such list; give the path of a CSV file with an `email` column")
     rendered = render_for_sending(issue, warn)
     _check_unsubscribe_url(rendered)
     secret = unsubscribe_secret()
