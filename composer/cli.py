@@ -118,9 +118,11 @@ def publish(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
     list_file: Annotated[
-        Optional[Path], typer.Option("--list", help="Send to every reader of this CSV list through the house's provider.")
+        Path | None, typer.Option("--list", help="Send to every reader of this CSV list through the house's provider.")
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --list: who would get it, and how; send nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --list: who would get it, and how; send nothing.")
+    ] = False,
     status: Annotated[bool, typer.Option("--status", help="What the ledger of ISSUE's list send says.")] = False,
     restart: Annotated[
         bool, typer.Option("--restart", help="With --list: send a changed issue to the readers not yet sent.")
@@ -153,7 +155,7 @@ def publish(
         raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
-def _send_to_list(issue: Path, list_file: Optional[Path], *, status: bool, dry_run: bool, restart: bool, yes: bool,
+def _send_to_list(issue: Path, list_file: Path | None, *, status: bool, dry_run: bool, restart: bool, yes: bool,
                   ask) -> None:
     from composer.commands import broadcast
     from composer.progress import PlainProgress, TerminalProgress

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -16,7 +18,13 @@ RETRIED = {429, 500, 502, 503, 504}
 
 
 def client(**options) -> httpx.Client:
-    return httpx.Client(timeout=30.0, **options)
+    return httpx.Client(timeout=30.0, verify=_trusted(), **options)
+
+
+@functools.cache
+def _trusted() -> ssl.SSLContext:
+    """The system's certificate authorities, loaded once: 150 ms a client, a list send makes hundreds."""
+    return ssl.create_default_context()
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
