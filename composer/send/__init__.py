@@ -4,7 +4,9 @@ Every provider module declares the same four things:
   NAME          its name in house.yaml and on the command line;
   SETTINGS      its settings under `delivery:` in house.yaml, as (type, default), or None;
   from_house()  the provider, configured from the house and its secrets;
-and a class with `send(mail) -> receipt` (provider.Provider). Adding a
+and a class with `send(mail) -> receipt` (provider.Provider), and for
+`publish --list` `send_batch()` through the provider's bulk API
+(provider.ListSender). Adding a
 provider is one module and one entry in PROVIDERS: the `delivery:` settings
 and the list of names are derived from them.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr
 from typing import TYPE_CHECKING
 
 from composer.ledger import Outcome, Pending
@@ -109,6 +109,3 @@ def blamed(reason: str, batch: list[Pending]) -> list[Pending]:
 def refused(readers: list[Pending], reason: str) -> list[Outcome]:
     return [Outcome(reader.key, reason=reason) for reader in readers]
 
-
-def address_of(header: str | None) -> str:
-    return parseaddr(header or "")[1]
