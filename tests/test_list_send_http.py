@@ -312,10 +312,12 @@ def test_mailgun_batches_with_recipient_variables(mailgun, tmp_path: Path):
     readers = subscribers(2100)
     server = MailgunBatch(script=[json_response({"message": "Service unavailable"}, 502)])
     mailgun.expect_request("/v3/responsiblestatecraft.org/messages", method="POST").respond_with_handler(server)
-    result = send(list_issue(tmp_path, "delivery:\n  provider: mailgun\n"), write_list(tmp_path / "list.csv", readers))
+    # A batch size over the provider's limit is held to the limit.
+    issue = list_issue(tmp_path, "delivery:\n  provider: mailgun\n  batch_size: 5000\n")
+    result = send(issue, write_list(tmp_path / "list.csv", readers))
     mailgun.check_handler_errors()
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert server.sizes == [1000, 1000, 1000, 100]
+    assert server.sizes == [1000, 1000, 1000, 100]  # the 502 retried
     assert server.accepted == Counter({a: 1 for a in readers})
 
 
