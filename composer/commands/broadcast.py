@@ -14,7 +14,7 @@ import hashlib
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +54,6 @@ class ListSend:
     pace: Pace
     stopped: str | None = None
     interrupted: bool = False
-    answered: set[str] = field(default_factory=set)
 
     @property
     def to_send(self) -> int:
@@ -93,10 +92,11 @@ class ListSend:
                 one_by_one = self.sender.one_by_one
                 if not one_by_one:
                     self.ledger.attempting(batch)
+                answered: set[str] = set()
                 try:
                     for outcomes in self.sender.send_batch(self.broadcast, batch):
                         self.ledger.record(outcomes, attempted=one_by_one)
-                        self.answered.update(outcome.key for outcome in outcomes)
+                        answered.update(outcome.key for outcome in outcomes)
                         sent = sum(outcome.sent for outcome in outcomes)
                         progress.advance(sent, len(outcomes) - sent)
                         if self.interrupted and one_by_one:
@@ -105,7 +105,7 @@ class ListSend:
                     # The request was refused as a whole: its readers fail with the reason (one by one, only
                     # the reader in flight), and the send stops rather than hammer a provider that refuses
                     # everything (a bad key, an outage). The others stay pending for the next run.
-                    rest = [reader for reader in batch if reader.key not in self.answered][:1 if one_by_one else None]
+                    rest = [reader for reader in batch if reader.key not in answered][:1 if one_by_one else None]
                     self.ledger.record(refused(rest, str(error)), attempted=one_by_one)
                     progress.advance(0, len(rest))
                     self.stopped = str(error)
