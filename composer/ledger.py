@@ -57,6 +57,18 @@ WHERE readers.seen != excluded.seen
 """
 
 
+def _running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def ledger_path(issue: Path) -> Path:
     return issue.with_name(issue.stem + ".ledger.sqlite")
 
@@ -136,6 +148,27 @@ class Ledger:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", facts.items())
+
+    def claim(self) -> None:
+        """Only one send per ledger at a time: two would send to the same pending readers.
+
+        The sending process's id is kept in the ledger; a process that died (kill -9 included)
+        leaves an id that no longer runs, and the next send takes over.
+        """
+        import os
+
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")  # no other process reads and writes the claim in between
+            holder = self.db.execute("SELECT value FROM facts WHERE key = 'sending'").fetchone()
+            if holder and int(holder[0]) != os.getpid() and _running(int(holder[0])):
+                raise DeliveryError(f"another send of this issue is running (process {holder[0]}); wait for it, "
+                                    "or stop it and run again")
+            self.db.execute("INSERT OR REPLACE INTO facts (key, value) VALUES ('sending', ?)", (str(os.getpid()),))
+
+    def release(self) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM facts WHERE key = 'sending'")
 
     # -- the list ------------------------------------------------------------------------
 

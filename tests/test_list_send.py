@@ -291,3 +291,28 @@ def test_dry_run_and_restart_need_a_list(tmp_path: Path):
     result = run_cli("publish", list_issue(tmp_path), "--dry-run")
     assert result.exit_code == 1
     assert result.stderr.strip() == "error: --dry-run and --restart go with --list"
+
+
+def test_a_second_send_of_the_same_issue_is_refused_while_one_runs(tmp_path: Path, list_server):
+    readers = subscribers(3)
+    inbox = ListInbox(refuse={readers[0]})
+    issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
+    csv = write_list(tmp_path / "list.csv", readers)
+    assert run_cli("publish", issue, "--list", csv, "--yes").exit_code == 1
+    inbox.refuse.clear()
+    other = subprocess.Popen(["sleep", "60"])  # stands for a send of the same issue in another terminal
+    try:
+        with sqlite3.connect(ledger_path(issue)) as db:
+            db.execute("INSERT OR REPLACE INTO facts (key, value) VALUES ('sending', ?)", (str(other.pid),))
+        refused = run_cli("publish", issue, "--list", csv, "--yes")
+        assert refused.exit_code == 1
+        assert refused.stderr.strip().splitlines()[-1] == (
+            f"error: another send of this issue is running (process {other.pid}); "
+            "wait for it, or stop it and run again")
+        assert inbox.count(readers[0]) == 0
+    finally:
+        other.kill()
+        other.wait()
+    resumed = run_cli("publish", issue, "--list", csv, "--yes")  # that process is gone: this send takes over
+    assert resumed.exit_code == 0, resumed.stderr
+    assert {a: inbox.count(a) for a in readers} == {a: 1 for a in readers}

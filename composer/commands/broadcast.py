@@ -115,6 +115,8 @@ class ListSend:
         return self.to_send == 0
 
     def close(self) -> None:
+        if self.ledger.path is not None:
+            self.ledger.release()
         self.ledger.close()
 
 
@@ -159,6 +161,8 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
     path = ledger_path(issue)
     ledger = Ledger.rehearsal(path) if dry_run else Ledger.open(path)
     try:
+        if not dry_run:
+            ledger.claim()
         version = version_of(rendered)
         facts = ledger.facts()
         if facts.get("version", version) != version and ledger.attempted():
@@ -174,6 +178,8 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
         ledger.remember(version=version, subject=rendered.edition.subject, provider=sender.name,
                         list=str(list_file), started=facts.get("started", now()))
     except BaseException:
+        if not dry_run:
+            ledger.release()
         ledger.close()
         raise
     delivery = house.delivery
