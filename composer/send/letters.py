@@ -13,7 +13,6 @@ de-duplicate by Message-ID show it once.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from email.utils import formataddr
 from typing import TYPE_CHECKING
@@ -98,12 +97,6 @@ class Broadcast:
             message["List-Unsubscribe"] = self.list_unsubscribe(url)
             message["List-Unsubscribe-Post"] = ONE_CLICK
         return message
-
-
-def blamed(reason: str, batch: list[Pending]) -> list[Pending]:
-    """The readers a provider's refusal names by address: they fail, the rest of the batch goes on."""
-    named = {address.lower() for address in re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", reason)}
-    return [reader for reader in batch if reader.key in named]
 
 
 def refused(readers: list[Pending], reason: str) -> list[Outcome]:
