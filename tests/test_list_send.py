@@ -135,7 +135,7 @@ def test_a_refused_reader_fails_alone_and_a_rerun_sends_only_to_them(tmp_path: P
     lines = result.stdout.splitlines()
     assert lines[0] == "sent 5 · failed 1 · not yet sent 0 · skipped 0"
     assert lines[1:3] == ["failed:", f"  {readers[2]}: 550 5.1.1 <{readers[2]}>: mailbox unavailable (1 attempt)"]
-    assert lines[-1] == "1 readers still to send; run the same command again to resume"
+    assert lines[-1] == "1 reader still to send; run the same command again to resume"
     assert sorted(inbox.received) == sorted(set(readers) - {readers[2]})
 
     status = run_cli("publish", issue, "--status")
@@ -180,8 +180,8 @@ def test_a_changed_issue_is_refused_unless_restart(tmp_path: Path, list_server):
     refused = run_cli("publish", issue, "--list", csv, "--yes")
     assert refused.exit_code == 1
     [line] = refused.stderr.strip().splitlines()[-1:]
-    assert line.startswith(f"error: {issue} changed since its list send started on ")
-    assert "2 readers have the earlier version" in line and "--restart" in line
+    assert line.startswith(f"error: {issue} renders differently since its list send started on ")
+    assert "2 readers got the earlier version" in line and "--restart" in line
     assert inbox.count(readers[2]) == 0
 
     restarted = run_cli("publish", issue, "--list", csv, "--yes", "--restart")

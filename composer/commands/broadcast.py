@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 FAILURES_SHOWN = 20
 
 
+def readers(n: int) -> str:
+    return f"{n:,} reader{'s' if n != 1 else ''}"
+
+
 def version_of(rendered: Rendered) -> str:
     """The rendered issue's fingerprint: a changed word anywhere changes it."""
     digest = hashlib.sha256()
@@ -64,7 +68,7 @@ class ListSend:
         counts = self.ledger.counts()
         already = f" ({counts['sent']:,} already sent)" if counts["sent"] else ""
         return (f'About to send "{self.broadcast.subject}" through {self.sender.name} '
-                f"to {self.to_send:,} readers{already}.")
+                f"to {readers(self.to_send)}{already}.")
 
     def dry_run(self) -> list[str]:
         counts, total = self.ledger.counts(), self.to_send
@@ -74,7 +78,7 @@ class ListSend:
             f"From: {self.broadcast.from_header}",
             f"list: {self.loaded.rows:,} rows, {self.loaded.duplicates:,} duplicates, "
             f"{self.loaded.bad:,} bad rows left out",
-            f"would send to {total:,} readers through {self.sender.name} in {batches:,} "
+            f"would send to {readers(total)} through {self.sender.name} in {batches:,} "
             f"batch{'es' if batches != 1 else ''} of up to {self.batch_size:,}"
             + (f", {self.pace.gap:.3g} s apart per message" if self.pace.limited else ""),
             f"already sent {counts['sent']:,}; skipped {counts['skipped']:,}",
@@ -168,10 +172,10 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
         if facts.get("version", version) != version and ledger.attempted():
             if not restart:
                 raise DeliveryError(
-                    f"{issue} changed since its list send started on {facts.get('started', '?')} "
-                    f"({ledger.counts()['sent']:,} readers have the earlier version); the same issue must not go "
-                    "out in two versions. Undo the change, or pass --restart to send this version to the "
-                    "readers not yet sent (nobody gets it twice)"
+                    f"{issue} renders differently since its list send started on {facts.get('started', '?')} "
+                    f"({readers(ledger.counts()['sent'])} got the earlier version; the issue, house.yaml, the "
+                    "templates or composer changed); the same issue must not go out in two versions. Undo the "
+                    "change, or pass --restart to send this version to the readers not yet sent (nobody gets it twice)"
                 )
             warn(f"--restart: the readers not yet sent get the changed issue (version {version})")
         loaded = ledger.load(read_list(list_file), report=lambda problem: warn(str(problem)))
@@ -227,6 +231,6 @@ def finished_lines(send: ListSend) -> list[str]:
     if send.interrupted:
         lines.append("interrupted after the batch in flight was recorded")
     if send.to_send:
-        lines.append(f"{send.to_send:,} readers still to send; run the same command again to resume")
+        lines.append(f"{readers(send.to_send)} still to send; run the same command again to resume")
     return lines
 
