@@ -23,8 +23,9 @@ def client(**options) -> httpx.Client:
 
 @functools.cache
 def _trusted() -> ssl.SSLContext:
-    """The system's certificate authorities, loaded once: 150 ms a client, a list send makes hundreds."""
-    return ssl.create_default_context()
+    """httpx's own default trust (certifi, or SSL_CERT_FILE), loaded once: it costs 150 ms a client,
+    and a list send makes hundreds of clients."""
+    return httpx.create_ssl_context()
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
