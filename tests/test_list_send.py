@@ -137,6 +137,10 @@ def test_a_refused_reader_fails_alone_and_a_rerun_sends_only_to_them(tmp_path: P
     assert lines[1:3] == ["failed:", f"  {readers[2]}: 550 5.1.1 <{readers[2]}>: mailbox unavailable (1 attempt)"]
     assert lines[-1] == "1 reader still to send; run the same command again to resume"
     assert sorted(inbox.received) == sorted(set(readers) - {readers[2]})
+    # Without a terminal, progress is plain lines on stderr.
+    progress = result.stderr.splitlines()
+    start = progress.index("sending to 6 readers")  # after any warnings of the issue's check
+    assert progress[-1].startswith("6/6 answered: 5 sent, 1 failed, ") and start < len(progress) - 1
 
     status = run_cli("publish", issue, "--status")
     assert status.exit_code == 0
