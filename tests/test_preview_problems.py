@@ -4,14 +4,12 @@ a watcher that dies, and an inbox line that keeps the sender apart from the subj
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -120,18 +118,24 @@ def test_a_port_in_use_is_one_line_without_a_file_name(issue: Path):
     assert result.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port} (Address already in use); pick another --port"
 
 
-def test_a_failed_bind_closes_its_socket(issue: Path):
+def test_a_failed_bind_closes_its_socket(issue: Path, monkeypatch):
     from composer.commands.preview import serve
+
+    made: list[socket.socket] = []
+
+    class Recorded(socket.socket):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            with pytest.raises(CommandError):
-                serve(issue, "127.0.0.1", busy.getsockname()[1], open_browser=False, log=lambda line: None)
-            gc.collect()
-    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
+        monkeypatch.setattr(socket, "socket", Recorded)
+        with pytest.raises(CommandError):
+            serve(issue, "127.0.0.1", busy.getsockname()[1], open_browser=False, log=lambda line: None)
+        monkeypatch.undo()
+    assert made and all(sock.fileno() == -1 for sock in made)  # closed, not left for the garbage collector
 
 
 def test_a_dying_watcher_is_reported_in_the_terminal_and_the_page(issue: Path, monkeypatch):
