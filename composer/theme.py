@@ -51,6 +51,11 @@ def _paragraph(context, source: str, content: str | None = None) -> Markup:
 
 
 @pass_context
+def _item_quote(context, source: str, content: str | None = None) -> Markup:
+    return Markup(markdown.item_quote_to_html(source, _linker(context, content)))
+
+
+@pass_context
 def _track(context, url: str, content: str) -> str:
     edition = context.get("edition")
     return edition.link(url, content) if edition is not None else url
@@ -75,6 +80,7 @@ def environment(theme_dir: Path | None = None) -> Environment:
     )
     env.filters["markdown"] = _markdown
     env.filters["paragraph"] = _paragraph
+    env.filters["item_quote"] = _item_quote
     env.filters["track"] = _track
     env.filters["inline"] = lambda source: Markup(markdown.inline_to_html(source))
     env.filters["plain"] = markdown.inline_to_text
