@@ -30,6 +30,9 @@ def test_columns_keep_their_outlook_width(example):
 def test_buttons_keep_their_outlook_fallback(example):
     doc = soup(example.html)
     buttons = doc.select("td.dw-button a")
+    if example.edition.appeal is None:  # the donate button goes with the appeal
+        assert not buttons
+        return
     assert buttons, "the house's donate button"
     for a in buttons:
         cell = a.find_parent("td")
