@@ -81,6 +81,8 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean `{close[0]}`?" if close else "allowed keys here: " + ", ".join(allowed)
         return f"unknown key `{name}`; {hint}"
+    if kind == "literal_error" and error.get("input") == "":
+        return f"`{name}` is empty; write one of {ctx.get('expected')}"
     if kind == "literal_error":
         return f"`{name}` must be one of {ctx.get('expected')}, not {error.get('input')!r}"
     if kind in ("string_type", "int_type", "int_parsing", "date_type", "list_type", "model_type", "dict_type"):
