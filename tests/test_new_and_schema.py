@@ -10,12 +10,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, FIXTURES, example_paths, run_cli
 from jsonschema import Draft202012Validator
+from test_bad_input import problems
 
 from composer.commands.new import next_date
 from composer.yamlsource import load_yaml
-from conftest import EXAMPLES, FIXTURES, example_paths, run_cli
-from test_bad_input import problems
 
 # The bad fixtures that a schema can judge: wrong types, unknown keys, missing fields, bad enums and dates.
 SCHEMA_MATTERS = [

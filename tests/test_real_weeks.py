@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import run_cli, soup
 
 from composer import markdown
 from composer.loader import load_edition
 from composer.pipeline import render
-from conftest import run_cli, soup
 
 WEEK = "2023-11-17"  # the example that uses every part below
 REFERENCE = re.compile(r"^\[(\d+)\] (\S+)$")

@@ -55,15 +55,15 @@ def _check_url_pattern(value: str) -> str:
 
 
 class LeadIns(Model):
-    other_news: Inline = Field("In other diplomatic news related to the war in Ukraine:",
+    other_news: Inline = Field(default="In other diplomatic news related to the war in Ukraine:",
                                description="Bold line before the items.")
-    state_department: Inline = Field("U.S. State Department news:",
+    state_department: Inline = Field(default="U.S. State Department news:",
                                      description="Bold line before the State Department part.")
-    teasers: Inline = Field("More from Responsible Statecraft", description="Heading above the teasers.")
+    teasers: Inline = Field(default="More from Responsible Statecraft", description="Heading above the teasers.")
 
 
 class StateDepartmentLines(Model):
-    standard: Prose = Field("The State Department held no press briefing this week.",
+    standard: Prose = Field(default="The State Department held no press briefing this week.",
                             description="Printed when an issue has no State Department summary.")
     prior_to_publication: Prose = Field(
         default="The State Department had held no press briefing this week prior to publication.",
@@ -80,8 +80,8 @@ class Logo(Model):
     height: int = Field(default=40, gt=0, description="Height in pixels.")
     # A version for dark backgrounds. Without one, the logo sits on a light
     # plate that stays light in dark mode, so a dark logo never disappears.
-    dark_url: WebLink | None = Field(None, description="Optional version of the logo for dark mode.")
-    plate: Color = Field("#ffffff", description="The colour behind the logo in dark mode, #rgb or #rrggbb.")
+    dark_url: WebLink | None = Field(default=None, description="Optional version of the logo for dark mode.")
+    plate: Color = Field(default="#ffffff", description="The colour behind the logo in dark mode, #rgb or #rrggbb.")
 
 
 class Button(Model):
@@ -97,24 +97,26 @@ class SocialLink(Model):
 
 
 class Colors(Model):
-    text: Color = Field("#1f1f1f", description="The text colour, #rgb or #rrggbb.")
-    muted: Color = Field("#5a5a5a", description="The muted colour, #rgb or #rrggbb.")
-    accent: Color = Field("#9b1c1c", description="The accent colour, #rgb or #rrggbb.")
-    link: Color = Field("#9b1c1c", description="The link colour, #rgb or #rrggbb.")
-    background: Color = Field("#ffffff", description="The background colour, #rgb or #rrggbb.")
-    page: Color = Field("#f1f0ec", description="The page colour, #rgb or #rrggbb.")
-    rule: Color = Field("#d9d6cf", description="The rule colour, #rgb or #rrggbb.")
-    dark_text: Color = Field("#ecebe8", description="The text colour in dark mode, #rgb or #rrggbb.")
-    dark_muted: Color = Field("#b9b6b0", description="The muted colour in dark mode, #rgb or #rrggbb.")
-    dark_accent: Color = Field("#f0a39b", description="The accent colour in dark mode, #rgb or #rrggbb.")
-    dark_link: Color = Field("#f5b7b0", description="The link colour in dark mode, #rgb or #rrggbb.")
-    dark_background: Color = Field("#1d1d1f", description="The background colour in dark mode, #rgb or #rrggbb.")
-    dark_page: Color = Field("#121213", description="The page colour in dark mode, #rgb or #rrggbb.")
+    text: Color = Field(default="#1f1f1f", description="The text colour, #rgb or #rrggbb.")
+    muted: Color = Field(default="#5a5a5a", description="The muted colour, #rgb or #rrggbb.")
+    accent: Color = Field(default="#9b1c1c", description="The accent colour, #rgb or #rrggbb.")
+    link: Color = Field(default="#9b1c1c", description="The link colour, #rgb or #rrggbb.")
+    background: Color = Field(default="#ffffff", description="The background colour, #rgb or #rrggbb.")
+    page: Color = Field(default="#f1f0ec", description="The page colour, #rgb or #rrggbb.")
+    rule: Color = Field(default="#d9d6cf", description="The rule colour, #rgb or #rrggbb.")
+    dark_text: Color = Field(default="#ecebe8", description="The text colour in dark mode, #rgb or #rrggbb.")
+    dark_muted: Color = Field(default="#b9b6b0", description="The muted colour in dark mode, #rgb or #rrggbb.")
+    dark_accent: Color = Field(default="#f0a39b", description="The accent colour in dark mode, #rgb or #rrggbb.")
+    dark_link: Color = Field(default="#f5b7b0", description="The link colour in dark mode, #rgb or #rrggbb.")
+    dark_background: Color = Field(
+        default="#1d1d1f", description="The background colour in dark mode, #rgb or #rrggbb.")
+    dark_page: Color = Field(default="#121213", description="The page colour in dark mode, #rgb or #rrggbb.")
 
 
 class Fonts(Model):
-    body: FontStack = Field("Georgia, 'Times New Roman', Times, serif", description="CSS font stack of the text.")
-    headings: FontStack = Field("'Helvetica Neue', Helvetica, Arial, sans-serif",
+    body: FontStack = Field(
+        default="Georgia, 'Times New Roman', Times, serif", description="CSS font stack of the text.")
+    headings: FontStack = Field(default="'Helvetica Neue', Helvetica, Arial, sans-serif",
                                 description="CSS font stack of headings and buttons.")
 
 
@@ -132,12 +134,13 @@ _SUBSCRIBE = (
 
 
 class Sender(Model):
-    name: Inline = Field("Diplomacy Watch", description="The sender's name in From:.")
-    address: EmailAddress = Field("newsletter@responsiblestatecraft.org", description="The sender's address in From:.")
-    reply_to: EmailAddress | None = Field(None, description="Optional Reply-To: address.")
+    name: Inline = Field(default="Diplomacy Watch", description="The sender's name in From:.")
+    address: EmailAddress = Field(
+        default="newsletter@responsiblestatecraft.org", description="The sender's address in From:.")
+    reply_to: EmailAddress | None = Field(default=None, description="Optional Reply-To: address.")
     # Offered beside the https link in List-Unsubscribe, for clients that prefer mail.
     unsubscribe_mailto: EmailAddress | None = Field(
-        None, description="Optional address offered beside the https link in List-Unsubscribe.")
+        default=None, description="Optional address offered beside the https link in List-Unsubscribe.")
 
     @property
     def domain(self) -> str:
@@ -145,9 +148,9 @@ class Sender(Model):
 
 
 class Tracking(Model):
-    enabled: bool = Field(False, description="Add utm_ tags to outbound links.")
-    source: Text = Field("diplomacy-watch", description="The utm_source value.")
-    medium: Text = Field("email", description="The utm_medium value.")
+    enabled: bool = Field(default=False, description="Add utm_ tags to outbound links.")
+    source: Text = Field(default="diplomacy-watch", description="The utm_source value.")
+    medium: Text = Field(default="email", description="The utm_medium value.")
 
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -156,40 +159,54 @@ Switchable = Prose | Literal[False]
 
 
 class House(Model):
-    newsletter: Inline = Field("Diplomacy Watch", description="The name before the colon in every headline.")
-    publication: Inline = Field("Responsible Statecraft", description="The magazine, in the masthead and footer.")
-    publication_url: WebLink = Field("https://responsiblestatecraft.org/", description="Where the masthead links.")
+    newsletter: Inline = Field(default="Diplomacy Watch", description="The name before the colon in every headline.")
+    publication: Inline = Field(
+        default="Responsible Statecraft", description="The magazine, in the masthead and footer.")
+    publication_url: WebLink = Field(
+        default="https://responsiblestatecraft.org/", description="Where the masthead links.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(
-        "en", description="The language of the HTML (lang=), e.g. en or en-US.")
-    schedule: Weekday = Field("friday", description="The publication weekday: `composer new` dates the next issue by it.")
-    lead_ins: LeadIns = Field(LeadIns(), description="The bold lines the house puts before the parts.")
+        default="en", description="The language of the HTML (lang=), e.g. en or en-US.")
+    schedule: Weekday = Field(
+        default="friday", description="The publication weekday: `composer new` dates the next issue by it.")
+    lead_ins: LeadIns = Field(default=LeadIns(), description="The bold lines the house puts before the parts.")
     state_department_lines: StateDepartmentLines = Field(
-        StateDepartmentLines(), description="The standard lines printed when an issue has no State Department summary.")
-    appeal: Switchable = Field(_APPEAL, description="Markdown: the reader appeal opening the footer, with the donate "
-                               "button; `false` runs no appeal unless an issue sets one.")
-    subscribe: Switchable = Field(_SUBSCRIBE, description="Markdown: the subscribe blurb after the appeal; "
-                                  "`false` prints none unless an issue sets one.")
-    social: list[SocialLink] = Field([], description="The magazine's social accounts, printed as a line of text "
-                                     "links under the masthead and in the text part.")
-    postal_address: Inline = Field("Quincy Institute for Responsible Statecraft, Washington, DC, USA",
-                                   description="The sender's postal address, always in the footer.")
+        default=StateDepartmentLines(),
+        description="The standard lines printed when an issue has no State Department summary.")
+    appeal: Switchable = Field(
+        default=_APPEAL,
+        description="Markdown: the reader appeal opening the footer, with the donate button; "
+                    "`false` runs no appeal unless an issue sets one.")
+    subscribe: Switchable = Field(
+        default=_SUBSCRIBE,
+        description="Markdown: the subscribe blurb after the appeal; `false` prints none unless an issue sets one.")
+    social: list[SocialLink] = Field(
+        default=[],
+        description="The magazine's social accounts, printed as a line of text links under the masthead "
+                    "and in the text part.")
+    postal_address: Inline = Field(
+        default="Quincy Institute for Responsible Statecraft, Washington, DC, USA",
+        description="The sender's postal address, always in the footer.")
     unsubscribe_url: Annotated[Text, AfterValidator(_check_unsubscribe)] = Field(
-        "https://responsiblestatecraft.org/newsletter/unsubscribe/",
+        default="https://responsiblestatecraft.org/newsletter/unsubscribe/",
         description="An https:// address or a provider merge tag such as *|UNSUB|* or {{ unsubscribe_url }}.")
     web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = Field(
-        None, description="Pattern of the web copy's address, with {date} and {slug}.")
-    logo: Logo | None = Field(None, description="The masthead logo; without one the publication's name is set in type.")
+        default=None, description="Pattern of the web copy's address, with {date} and {slug}.")
+    logo: Logo | None = Field(
+        default=None, description="The masthead logo; without one the publication's name is set in type.")
     donate: Button | None = Field(
-        Button(label="Support independent reporting on diplomacy", url="https://responsiblestatecraft.org/donate/"),
+        default=Button(label="Support independent reporting on diplomacy",
+                       url="https://responsiblestatecraft.org/donate/"),
         description="The button under the appeal; null removes it.")
-    colors: Colors = Field(Colors(), description="The palette, with dark_* twins for dark mode.")
-    fonts: Fonts = Field(Fonts(), description="CSS font stacks for body text and headings.")
-    templates: Text | None = Field(None, description="A folder of template overrides, relative to house.yaml.")
-    sender: Sender = Field(Sender(), description="The message's sender headers.")
-    delivery: Delivery = Field(Delivery(), description="Where `composer send` sends: `provider` and its settings.")
+    colors: Colors = Field(default=Colors(), description="The palette, with dark_* twins for dark mode.")
+    fonts: Fonts = Field(default=Fonts(), description="CSS font stacks for body text and headings.")
+    templates: Text | None = Field(
+        default=None, description="A folder of template overrides, relative to house.yaml.")
+    sender: Sender = Field(default=Sender(), description="The message's sender headers.")
+    delivery: Delivery = Field(
+        default=Delivery(), description="Where `composer send` sends: `provider` and its settings.")
     platform: PlatformSettings = Field(
-        PlatformSettings(), description="Where `composer publish` creates drafts: `provider` and its settings.")
-    tracking: Tracking = Field(Tracking(), description="utm_ tags on outbound links.")
+        default=PlatformSettings(), description="Where `composer publish` creates drafts: `provider` and its settings.")
+    tracking: Tracking = Field(default=Tracking(), description="utm_ tags on outbound links.")
 
     @property
     def newsletter_slug(self) -> str:

@@ -37,8 +37,8 @@ Item = Annotated[Prose, AfterValidator(_check_item)]
 class Image(Model):
     url: WebLink = Field(description="The image, an https:// address.")
     alt: Inline = Field(description="What the image shows, for readers who do not see images.")
-    credit: Credit | None = Field(None, description='Who took it, printed as "Top image credit: …", '
-                                  "e.g. Jane Smith via Reuters.")
+    credit: Credit | None = Field(
+        default=None, description='Who took it, printed as "Top image credit: …", e.g. Jane Smith via Reuters.')
     # Both sizes go into the HTML so that the layout does not jump while
     # images load, and so that Outlook, which ignores CSS sizes, keeps them.
     width: int | None = Field(default=None, gt=0, le=600, description="Width in pixels, at most 600 (the default).")
@@ -49,7 +49,7 @@ class Teaser(Model):
     label: Inline = Field(description="The article's section, e.g. Middle East, Global Crises, Reporting | QiOSK.")
     headline: Inline = Field(description="The article's headline.")
     url: WebLink = Field(description='The article\'s address; the teaser ends with a "Keep reading" link to it.')
-    image: Image | None = Field(None, description="The article's top image, with its credit.")
+    image: Image | None = Field(default=None, description="The article's top image, with its credit.")
     summary: Prose = Field(description="The article's first paragraph, in Markdown.")
 
 
@@ -58,10 +58,13 @@ FooterText = Prose | Literal[False] | None
 
 
 class FooterOverride(Model):
-    appeal: FooterText = Field(None, description="Markdown replacing the house's appeal for this issue; "
-                               "`false` runs no appeal (and no donate button) this week.")
-    subscribe: FooterText = Field(None, description="Markdown replacing the house's subscribe blurb for this issue; "
-                                  "`false` prints none this week.")
+    appeal: FooterText = Field(
+        default=None,
+        description="Markdown replacing the house's appeal for this issue; "
+                    "`false` runs no appeal (and no donate button) this week.")
+    subscribe: FooterText = Field(
+        default=None,
+        description="Markdown replacing the house's subscribe blurb for this issue; `false` prints none this week.")
 
 
 class Issue(Model):
@@ -70,24 +73,30 @@ class Issue(Model):
     section: Inline = Field(description="The second half of the label line: QiOSK, or a region such as Europe.")
     headline: Inline = Field(description='The headline after "Diplomacy Watch: ". One line; emphasis, no links.')
     dek: Inline = Field(description="One sentence under the headline, usually with no final period.")
-    authors: list[Inline] = Field([], description='Names, printed as "By A, B and C".')
-    subject: Inline | None = Field(None, description="The email subject; by default the full headline.")
-    preheader: Inline | None = Field(None, description="The inbox preview text; by default the dek.")
-    image: Image | None = Field(None, description="The optional top image.")
-    lead: Prose = Field(description="The lead story in Markdown: 8 to 15 paragraphs, 400 to 800 words, with links "
-                        "to its sources.")
-    items: list[Item] = Field(min_length=1, description="The other news: 3 to 6 items, each one Markdown paragraph "
-                              "with a link to its source, optionally followed by one block quote.")
-    state_department: Prose | None = Field(None, description="The briefing summary in Markdown: a paragraph naming "
-                                           "the day and spokesperson, then the remarks as one block quote.")
+    authors: list[Inline] = Field(default=[], description='Names, printed as "By A, B and C".')
+    subject: Inline | None = Field(default=None, description="The email subject; by default the full headline.")
+    preheader: Inline | None = Field(default=None, description="The inbox preview text; by default the dek.")
+    image: Image | None = Field(default=None, description="The optional top image.")
+    lead: Prose = Field(
+        description="The lead story in Markdown: 8 to 15 paragraphs, 400 to 800 words, with links to its sources.")
+    items: list[Item] = Field(
+        min_length=1,
+        description="The other news: 3 to 6 items, each one Markdown paragraph with a link to its source, "
+                    "optionally followed by one block quote.")
+    state_department: Prose | None = Field(
+        default=None,
+        description="The briefing summary in Markdown: a paragraph naming the day and spokesperson, "
+                    "then the remarks as one block quote.")
     state_department_line: Literal["standard", "prior-to-publication"] = Field(
-        "standard", description="Without a summary: which of the house's standard lines to print.")
+        default="standard", description="Without a summary: which of the house's standard lines to print.")
     teasers: list[Teaser] = Field(default=[], max_length=4, description='Up to 4 "more from the magazine" teasers.')
-    footer: FooterOverride = Field(FooterOverride(), description="Per-issue appeal and subscribe texts, or `false`.")
+    footer: FooterOverride = Field(
+        default=FooterOverride(), description="Per-issue appeal and subscribe texts, or `false`.")
     slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
-        None, description="Names the output files instead of the file name: lower-case letters, digits, hyphens.")
+        default=None,
+        description="Names the output files instead of the file name: lower-case letters, digits, hyphens.")
     silence: list[Annotated[str, AfterValidator(_check_code)]] = Field(
-        [], description="`composer check` codes to accept in this issue, e.g. [DW302].")
+        default=[], description="`composer check` codes to accept in this issue, e.g. [DW302].")
 
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:
