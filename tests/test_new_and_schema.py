@@ -120,6 +120,18 @@ def test_new_copies_the_teasers_and_authors_of_an_earlier_issue(examples_copy: P
     assert made["headline"] == "" and "lead" in made  # nothing else carries over
 
 
+def test_new_from_a_file_that_cannot_be_read_says_so_in_one_line(examples_copy: Path):
+    broken = examples_copy.parent / "broken.yaml"
+    broken.write_text("teasers: [\n")
+    for source, words in ((broken, "YAML syntax error"),
+                          (examples_copy.parent / "missing.yaml", "file not found")):
+        result = run_cli("new", examples_copy, "--from", source)
+        assert result.exit_code == 2
+        [(path, line, column, message)] = problems(result.stderr)
+        assert path == str(source) and words in message
+    assert not (examples_copy / "2023-11-24.yaml").exists()
+
+
 def test_new_follows_the_house_schedule(tmp_path: Path):
     (tmp_path / "house.yaml").write_text("schedule: tuesday\n")
     shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")  # a Friday

@@ -68,11 +68,12 @@ def _carried_over(source: Path) -> dict[str, str]:
     yaml = YAML()  # round-trip, so multi-line summaries stay `|` blocks
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
+    load_yaml(source)  # a file that is not YAML is reported as for any issue: one line, where it goes wrong
     try:
         data = yaml.load(read_text(source))
-    except YAMLError as error:
-        raise ComposerError.at(source, f"cannot copy from this file, it is not valid YAML ({error}); "
-                                       "fix it or leave out --from") from None
+    except YAMLError:
+        raise ComposerError.at(source, "cannot copy from this file, the round-trip YAML reader refuses it; "
+                                       "leave out --from and copy the teasers by hand") from None
     if not isinstance(data, dict):
         raise ComposerError.at(source, "cannot copy from this file: it holds no issue fields; leave out --from")
     carried = {}
