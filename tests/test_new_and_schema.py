@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from test_bad_input import problems
 
 from composer.commands.new import next_date
+from composer.model.issue import Issue
 from composer.yamlsource import load_yaml
 
 # The bad fixtures that a schema can judge: wrong types, unknown keys, missing fields, bad enums and dates.
@@ -60,10 +61,11 @@ def test_new_writes_the_friday_after_the_latest_example_and_the_schema_beside_it
     written = json.loads((examples_copy / "issue.schema.json").read_text())
     assert written == schema()
     # Every field of the issue is named, in house order, with the house's limits in its comment.
-    order = [text.index(f"\n{field}:") if f"\n{field}:" in text else text.index(f"\n# {field}:")
-             for field in ("date", "kind", "section", "headline", "dek", "authors", "subject", "preheader", "image",
-                           "lead", "items", "state_department", "state_department_line", "teasers", "footer")]
+    fields = ("date", "kind", "section", "headline", "dek", "authors", "subject", "preheader", "image", "lead",
+              "items", "state_department", "state_department_line", "teasers", "footer", "slug", "silence")
+    order = [text.index(f"\n{field}:") if f"\n{field}:" in text else text.index(f"\n# {field}:") for field in fields]
     assert order == sorted(order)
+    assert set(fields) == set(Issue.model_fields)
     assert "8 to 15 paragraphs" in text and "3 to 6 items" in text and "link to its source" in text
     assert load_yaml(made).data["date"] == "2023-11-24"
 

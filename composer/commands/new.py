@@ -112,6 +112,8 @@ def skeleton(day: date, house: House, carried: dict[str, str] | None = None) -> 
     text += _comment("teasers", " Each: label (the section), headline, url, image, summary.")
     text += carried.get("teasers") or "# teasers: []\n"
     text += _comment("footer") + "# footer: {appeal: false}\n"
+    text += _comment("slug") + f"# slug: {day.isoformat()}-special\n"
+    text += _comment("silence") + "# silence: [DW302]\n"
     return text
 
 
