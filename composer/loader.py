@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from composer.codes import INVALID
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.model.edition import Edition
+from composer.model.fields import UNION_TAGS
 from composer.model.house import House
 from composer.model.issue import Issue
 from composer.yamlsource import Source, load_yaml
@@ -81,6 +82,9 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean `{close[0]}`?" if close else "allowed keys here: " + ", ".join(allowed)
         return f"unknown key `{name}`; {hint}"
+    if kind == "text_or_false":
+        found = "true" if value_at_loc is True else _describe(value_at_loc)
+        return f"`{name}` should be Markdown text, or false to print none, but it is {found}"
     if kind == "literal_error" and error.get("input") == "":
         return f"`{name}` is empty; write one of {ctx.get('expected')}"
     if kind == "literal_error":
@@ -144,7 +148,8 @@ def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationErro
         if error["type"] == "missing" and tuple(error["loc"]) in explained:
             continue
         ctx = error.get("ctx") or {}
-        loc = tuple(ctx.get("loc") or error["loc"])
+        # A union's choice (text or false) is no key the editor wrote: it stays out of the path.
+        loc = tuple(part for part in ctx.get("loc") or error["loc"] if part not in UNION_TAGS)
         error = {**error, "loc": loc}
         code = ctx.get("code", INVALID)  # a refusal with a check code of its own carries it
         inside = ctx.get("diagnostics") or []  # problems inside a Markdown field, each with its snippet

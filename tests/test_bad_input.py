@@ -34,6 +34,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "items-not-a-list.yaml": [(11, 8, "`items` should be a list")],
     "item-two-paragraphs.yaml": [(13, 5, "`items[1]`: an item is a single paragraph")],
     "item-text-after-quote.yaml": [(13, 5, "a paragraph follows after the quote, which would fall outside the item")],
+    "appeal-true.yaml": [(15, 11, "`footer.appeal` should be Markdown text, or false to print none, but it is true")],
     "item-opens-with-quote.yaml": [(13, 5, "it must open with its own paragraph (the one with the link)")],
     "heading-in-lead.yaml": [(10, 3, "headings are not used inside the text")],
     "indented-code.yaml": [(10, 7, "indented by four or more spaces")],

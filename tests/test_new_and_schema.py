@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ from composer.yamlsource import load_yaml
 
 # The bad fixtures that a schema can judge: wrong types, unknown keys, missing fields, bad enums and dates.
 SCHEMA_MATTERS = [
-    "bad-date.yaml", "bad-kind.yaml", "date-as-number.yaml", "empty.yaml", "image-without-alt.yaml",
+    "appeal-true.yaml", "bad-date.yaml", "bad-kind.yaml", "date-as-number.yaml", "empty.yaml", "image-without-alt.yaml",
     "image-without-height.yaml", "items-not-a-list.yaml", "missing-headline.yaml", "no-items.yaml",
     "not-a-mapping.yaml", "too-many-teasers.yaml", "unknown-key.yaml", "unknown-nested-key.yaml", "wrong-type.yaml",
 ]
@@ -205,9 +204,11 @@ def test_every_field_has_a_description_and_enums_list_their_values():
     walk(found, "issue")
     assert found["properties"]["kind"]["enum"] == ["Reporting", "Analysis"]
     assert found["properties"]["state_department_line"]["enum"] == ["standard", "prior-to-publication"]
-    footer = found["$defs"]["FooterOverride"]["properties"]["appeal"]
-    assert {"const": False, "type": "boolean"} in footer["anyOf"]
-    assert re.search("false", footer["description"])
+    assert "`false`" in found["$defs"]["FooterOverride"]["properties"]["appeal"]["description"]
+    issues = Draft202012Validator(found)
+    minimal = load_yaml(FIXTURES / "good" / "minimal.yaml").data
+    for appeal, valid in (("Dear RS readers: a word.", True), (False, True), (None, True), (True, False), ("", False)):
+        assert issues.is_valid({**minimal, "footer": {"appeal": appeal, "subscribe": appeal}}) is valid, appeal
 
 
 def test_schema_o_writes_the_file(tmp_path: Path):

@@ -7,9 +7,18 @@ when it has one, its own `composer check` code (see loader.diagnostics_from).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
 from pydantic_core import PydanticCustomError
 
 from composer import markdown
@@ -66,7 +75,10 @@ def _parse_date(value: object) -> date:
 
 def _check_address(value: str) -> str:
     """An e-mail address, by syntax only: composer never looks the domain up."""
-    from email_validator import EmailNotValidError, validate_email  # 34 ms, and only for a house.yaml that sets one
+    from email_validator import (  # 34 ms, and only for a house.yaml that sets one
+        EmailNotValidError,
+        validate_email,
+    )
 
     try:
         return validate_email(value, check_deliverability=False).normalized
@@ -85,3 +97,21 @@ EmailAddress = Annotated[Text, AfterValidator(_check_address)]
 Color = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")]
 # A CSS font stack: names, quotes, commas. Anything else could break out of the style sheet.
 FontStack = Annotated[Text, Field(pattern=r"^[\w\s,'\"-]+$")]
+
+
+# Markdown, or `false` for "none this week". The choice is made by the value's type, so a wrong
+# value gets one message instead of one per alternative; the loader leaves the tags out of paths.
+UNION_TAGS = ("markdown-text", "switched-off")
+
+
+def _text_or_false(value: object) -> str | None:
+    if value is False:
+        return UNION_TAGS[1]
+    return UNION_TAGS[0] if isinstance(value, str) else None
+
+
+TextOrFalse = Annotated[
+    Annotated[Prose, Tag(UNION_TAGS[0])] | Annotated[Literal[False], Tag(UNION_TAGS[1])],
+    Discriminator(_text_or_false, custom_error_type="text_or_false",
+                  custom_error_message="write Markdown text here, or `false` to print none"),
+]

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field
 
 from composer.model.fields import (
-    Color, EmailAddress, FontStack, Inline, Model, Prose, Text, WebLink, check_web_link, refusal,
+    Color, EmailAddress, FontStack, Inline, Model, Prose, Text, TextOrFalse, WebLink, check_web_link, refusal,
 )
 from composer.platforms import PlatformSettings
 from composer.send import Delivery
@@ -155,7 +155,7 @@ class Tracking(Model):
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # `false` switches a footer text off: many weeks run no appeal.
-Switchable = Prose | Literal[False]
+Switchable = TextOrFalse
 
 
 class House(Model):

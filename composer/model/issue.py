@@ -8,7 +8,17 @@ from pydantic import AfterValidator, Field, model_validator
 
 from composer import markdown
 from composer.codes import CODES
-from composer.model.fields import Credit, Inline, IssueDate, Model, Prose, Text, WebLink, refusal
+from composer.model.fields import (
+    Credit,
+    Inline,
+    IssueDate,
+    Model,
+    Prose,
+    Text,
+    TextOrFalse,
+    WebLink,
+    refusal,
+)
 
 
 def _check_item(value: str) -> str:
@@ -54,7 +64,7 @@ class Teaser(Model):
 
 
 # `false` drops the text for this issue, whatever the house says.
-FooterText = Prose | Literal[False] | None
+FooterText = TextOrFalse | None
 
 
 class FooterOverride(Model):
