@@ -9,6 +9,7 @@ its line instead of failing with one generic error.
 from __future__ import annotations
 
 import io
+import typing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,13 +20,13 @@ from ruamel.yaml.error import YAMLError
 from composer.commands.schema import ISSUE_SCHEMA_FILE, schema_text
 from composer.diagnostics import ComposerError
 from composer.loader import load_house
-from composer.model.house import House
+from composer.model.house import House, Weekday
 from composer.model.issue import Issue
 from composer.output import write_all
 from composer.pipeline import issue_files
 from composer.yamlsource import load_yaml, read_text
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = typing.get_args(Weekday)  # monday first, as date.weekday() counts
 FIRST_ITEMS = 3  # the house runs 3 to 6 items; the skeleton offers the least
 
 
