@@ -153,7 +153,11 @@ def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationErro
                                            message=f"`{_field_path(loc)}`: {found.message}", snippet=None))
             continue
         message = _message(model, error, _value_at(source.data, loc))
-        if error["type"] == "missing":
+        if "at" in ctx:  # the refusal knows the exact place, such as a line break inside quotes
+            line, column = ctx["at"]
+        elif error["type"] == "too_long" and isinstance(_value_at(source.data, loc), list):
+            line, column = source.position((*loc, ctx.get("max_length", 0)))  # the first entry too many
+        elif error["type"] == "missing":
             line, column = source.position(loc[:-1])
         else:
             line, column = source.position(loc, key=error["type"] == "extra_forbidden")

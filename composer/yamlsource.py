@@ -17,8 +17,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from composer import limits
 from composer.diagnostics import ComposerError
 
 Loc = tuple[str | int, ...]
@@ -34,6 +36,10 @@ _STRING_TAGS = (
 class DuplicateKey(Exception):
     def __init__(self, key: str, first: Node, again: Node):
         self.key, self.first, self.again = key, first, again
+
+
+class AliasUsed(Exception):
+    """A node met twice: an alias (`*name`), whose expansion could be exponential."""
 
 
 @dataclass
@@ -90,8 +96,17 @@ class _Builder:
     def __init__(self, yaml: YAML, source: Source):
         self.constructor = yaml.constructor
         self.source = source
+        self.seen: set[int] = set()
 
     def build(self, node: Node, loc: Loc) -> Any:
+        # Refused, not capped: an issue never needs an alias, and ten levels of
+        # nine aliases each would expand to a billion values.
+        if id(node) in self.seen:
+            raise AliasUsed
+        self.seen.add(id(node))
+        if len(loc) > limits.MAX_DEPTH:
+            raise ComposerError.at(self.source.path, f"this value is nested more than {limits.MAX_DEPTH} levels deep; "
+                                   "an issue needs four at most: remove the extra brackets or indentation", *_mark(node))
         self.source.values[loc] = _mark(node)
         if isinstance(node, MappingNode):
             data: dict = {}
@@ -110,14 +125,33 @@ class _Builder:
 
     def scalar(self, node: Node) -> Any:
         if node.tag in _STRING_TAGS:
+            if node.style in ('"', "'"):
+                return self.quoted(node)
             return node.value
         return self.constructor.construct_object(node, deep=True)
+
+    def quoted(self, node: ScalarNode) -> str:
+        """A quoted value, checked for what its escapes wrote and marked when it breaks its line."""
+        text, value = self.source.text, node.value
+        start, end = node.start_mark.index, node.end_mark.index
+        bad = limits.forbidden_in_value(value) if node.style == '"' else None
+        if bad:
+            line, column = limits.escape_position(text, start, end, bad) or _mark(node)
+            raise ComposerError.at(self.source.path, limits.character_problem(bad), line, column)
+        if node.start_mark.line != node.end_mark.line:
+            # YAML folds the line break into a space, silently; a one-line field refuses it.
+            line, column = node.start_mark.line + 1, len(text[start:end].split("\n")[0]) + node.start_mark.column + 1
+            return limits.BrokenLine(value, (line, column))
+        if node.style == '"' and any(c in value for c in limits.LINE_BREAKS):
+            at = limits.escape_position(text, start, end, limits.LINE_BREAKS)
+            return limits.BrokenLine(value, at or _mark(node))
+        return value
 
 
 def read_text(path: Path) -> str:
     """The file's text, or a ComposerError that says why it cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = limits.read_bounded(path)
     except FileNotFoundError:
         raise ComposerError.at(path, "file not found; check the path and the file name") from None
     except IsADirectoryError:
@@ -187,14 +221,27 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     return f"YAML syntax error: {problem}; check the indentation and quoting on this line", line, col
 
 
+def _alias(text: str) -> tuple[str, int, int]:
+    """The first alias in the text, found again by the event parser: only a refused file pays for it."""
+    for event in YAML(typ="safe", pure=False).parse(text):
+        if isinstance(event, AliasEvent):
+            line, column = event.start_mark.line + 1, event.start_mark.column + 1
+            return (f"the alias `*{event.anchor}` repeats a value written elsewhere; composer does not expand "
+                    "aliases (a few can stand for millions of values): write the value out in full", line, column)
+    return "aliases (`*name`) are not allowed; write the value out in full", 1, 1
+
+
 def load_yaml(path: Path) -> Source:
     """Parse `path`, raising a ComposerError with a position for every kind of failure."""
     text = read_text(path)
+    limits.check_characters(path, text)
     source = Source(path, text)
     yaml = YAML(typ="safe", pure=False)
     try:
         node = yaml.compose(text)
         source.data = _Builder(yaml, source).build(node, ()) if node is not None else None
+    except AliasUsed:
+        raise ComposerError.at(path, *_alias(text)) from None
     except DuplicateKey as duplicate:
         first_line, _ = _mark(duplicate.first)
         message = f'the key "{duplicate.key}" appears twice (first at line {first_line}); keep one and delete the other'

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from composer import markdown
 from composer.diagnostics import Diagnostic
+from composer.limits import BrokenLine
 
 
 class Model(BaseModel):
@@ -74,9 +75,30 @@ def _check_address(value: str) -> str:
         raise refusal("address", f"'{value}' is not an e-mail address ({error})") from None
 
 
+def at_most(chars: int) -> BeforeValidator:
+    """A length limit, checked before any other work on the value (Markdown parsing, say)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > chars:
+            raise refusal("text_too_long", f"this is {len(value):,} characters long; the house allows at most "
+                                           f"{chars:,} here, so shorten it")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _one_line(value: object) -> object:
+    if isinstance(value, BrokenLine):
+        raise refusal("line_break", "a line break inside the quotes (YAML would quietly turn it into a space, "
+                                    "a mail header into two); this field must fit on one line: join the lines",
+                      at=value.at)
+    return value
+
+
 # Stripped before the length check, so that a value of only spaces counts as empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Inline = Annotated[Text, AfterValidator(_check_inline)]
+# Outer before-validators run first: the length, then the line break, then the text itself.
+Inline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_one_line), at_most(1_000)]
 Credit = Annotated[Text, AfterValidator(_check_credit)]
 Prose = Annotated[Text, AfterValidator(_check_block)]
 WebLink = Annotated[Text, AfterValidator(check_web_link)]

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from composer import markdown
 from composer.codes import CODES
-from composer.model.fields import Credit, Inline, IssueDate, Model, Prose, Text, WebLink, refusal
+from composer.model.fields import Credit, Inline, IssueDate, Model, Prose, Text, WebLink, at_most, refusal
 
 
 def _check_item(value: str) -> str:
@@ -34,7 +34,9 @@ def _check_code(value: str) -> str:
     return value
 
 
-Item = Annotated[Prose, AfterValidator(_check_item)]
+# The house's bounds (items of 40 to 140 words, a subject inboxes show whole) with room to
+# spare: the checks warn long before these refuse; what lies beyond is a paste gone wrong.
+Item = Annotated[Prose, AfterValidator(_check_item), at_most(4_000)]
 
 
 class Image(Model):
@@ -64,14 +66,14 @@ class Issue(Model):
     date: IssueDate
     kind: Literal["Reporting", "Analysis"]
     section: Inline
-    headline: Inline
-    dek: Inline
-    authors: list[Inline] = []
-    subject: Inline | None = None
-    preheader: Inline | None = None
+    headline: Annotated[Inline, at_most(150)]
+    dek: Annotated[Inline, at_most(300)]
+    authors: list[Inline] = Field(default=[], max_length=20)
+    subject: Annotated[Inline, at_most(150)] | None = None
+    preheader: Annotated[Inline, at_most(300)] | None = None
     image: Image | None = None
     lead: Prose
-    items: list[Item] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1, max_length=40)
     state_department: Prose | None = None
     state_department_line: Literal["standard", "prior-to-publication"] = "standard"
     teasers: list[Teaser] = Field(default=[], max_length=4)
