@@ -196,9 +196,14 @@ def load_house(folder: Path) -> tuple[House, Path | None]:
     theme_dir = None
     if house.templates:
         theme_dir = (folder / house.templates).resolve()
+        line, column = source.position(("templates",))
+        if not theme_dir.is_relative_to(folder.resolve()):
+            # A house.yaml from elsewhere must not make composer read templates from anywhere on the disk.
+            message = (f"`templates`: '{house.templates}' leads outside the folder of house.yaml; "
+                       "keep the theme in a folder beside it, as in `templates: theme`")
+            raise ComposerError.at(source.path, message, line, column)
         if not theme_dir.is_dir():
             message = f"`templates`: the folder {theme_dir} does not exist; create it or fix the path"
-            line, column = source.position(("templates",))
             raise ComposerError.at(source.path, message, line, column)
     return house, theme_dir
 

@@ -33,6 +33,12 @@ _STRING_TAGS = (
 )
 
 
+# Plain YAML only: `!!python/object`, `!!binary` and custom tags build nothing an issue needs.
+_PLAIN_TAGS = frozenset(
+    {*_STRING_TAGS, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null", "seq", "map"))}
+)
+
+
 class DuplicateKey(Exception):
     def __init__(self, key: str, first: Node, again: Node):
         self.key, self.first, self.again = key, first, again
@@ -107,12 +113,13 @@ class _Builder:
         if len(loc) > limits.MAX_DEPTH:
             raise ComposerError.at(self.source.path, f"this value is nested more than {limits.MAX_DEPTH} levels deep; "
                                    "an issue needs four at most: remove the extra brackets or indentation", *_mark(node))
+        self.plain(node)
         self.source.values[loc] = _mark(node)
         if isinstance(node, MappingNode):
             data: dict = {}
             first_seen: dict = {}
             for key_node, value_node in node.value:
-                key = self.scalar(key_node) if isinstance(key_node, ScalarNode) else str(key_node.value)
+                key = self.scalar(self.plain(key_node)) if isinstance(key_node, ScalarNode) else str(key_node.value)
                 if key in first_seen:
                     raise DuplicateKey(str(key), first_seen[key], key_node)
                 first_seen[key] = key_node
@@ -122,6 +129,16 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.scalar(node)
+
+    def plain(self, node: Node) -> Node:
+        if node.tag in _PLAIN_TAGS:
+            return node
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        message = (f"the tag `{tag}` is not allowed; composer reads plain text, numbers, lists and keys only: "
+                   "remove the tag")
+        if tag == "!!merge":
+            message = "merge keys (`<<`) are not allowed; write the keys out in full"
+        raise ComposerError.at(self.source.path, message, *_mark(node))
 
     def scalar(self, node: Node) -> Any:
         if node.tag in _STRING_TAGS:
@@ -158,6 +175,8 @@ def read_text(path: Path) -> str:
         raise ComposerError.at(path, "this is a folder, not a file; give the path of a .yaml file") from None
     except OSError as error:
         raise ComposerError.at(path, f"cannot read the file ({error.strerror}); check its permissions") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ComposerError.at(path, "the file is saved as UTF-16; save it as UTF-8 in your editor")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -204,6 +223,10 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     if 0 < line <= len(lines) and "\t" in lines[line - 1][: col]:
         col = lines[line - 1].index("\t") + 1
         return "a tab character is used here; YAML indents with spaces only, so replace the tab with spaces", line, col
+    if "escape" in problem:  # `"\ud800"`: an escape that writes no character
+        backslash = lines[line - 1].rfind("\\", 0, col) if 0 < line <= len(lines) else -1
+        message = f"this escape in double quotes {problem.replace('found ', 'is an ')}; remove it or fix it"
+        return message, line, backslash + 1 if backslash >= 0 else col
     if "quoted scalar" in context and error.context_mark is not None:
         # The opening quote is where the editor must look, not the end of the file.
         opening = error.context_mark

@@ -100,7 +100,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Outer before-validators run first: the length, then the line break, then the text itself.
 Inline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_one_line), at_most(1_000)]
 Credit = Annotated[Text, AfterValidator(_check_credit)]
-Prose = Annotated[Text, AfterValidator(_check_block)]
+Prose = Annotated[Text, AfterValidator(_check_block), at_most(200_000)]  # twice what Gmail shows unclipped
 WebLink = Annotated[Text, AfterValidator(check_web_link)]
 IssueDate = Annotated[date, BeforeValidator(_parse_date)]
 EmailAddress = Annotated[Text, AfterValidator(_check_address)]
