@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from composer import limits
@@ -42,10 +42,6 @@ _PLAIN_TAGS = frozenset(
 class DuplicateKey(Exception):
     def __init__(self, key: str, first: Node, again: Node):
         self.key, self.first, self.again = key, first, again
-
-
-class AliasUsed(Exception):
-    """A node met twice: an alias (`*name`), whose expansion could be exponential."""
 
 
 @dataclass
@@ -92,7 +88,7 @@ class Source:
         return found_line, found - (before.rfind("\n") + 1) + 1
 
 
-def _mark(node: Node) -> tuple[int, int]:
+def _mark(node: Node | Event) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
@@ -102,17 +98,8 @@ class _Builder:
     def __init__(self, yaml: YAML, source: Source):
         self.constructor = yaml.constructor
         self.source = source
-        self.seen: set[int] = set()
 
     def build(self, node: Node, loc: Loc) -> Any:
-        # Refused, not capped: an issue never needs an alias, and ten levels of
-        # nine aliases each would expand to a billion values.
-        if id(node) in self.seen:
-            raise AliasUsed
-        self.seen.add(id(node))
-        if len(loc) > limits.MAX_DEPTH:
-            raise ComposerError.at(self.source.path, f"this value is nested more than {limits.MAX_DEPTH} levels deep; "
-                                   "an issue needs four at most: remove the extra brackets or indentation", *_mark(node))
         self.plain(node)
         self.source.values[loc] = _mark(node)
         if isinstance(node, MappingNode):
@@ -244,14 +231,28 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     return f"YAML syntax error: {problem}; check the indentation and quoting on this line", line, col
 
 
-def _alias(text: str) -> tuple[str, int, int]:
-    """The first alias in the text, found again by the event parser: only a refused file pays for it."""
-    for event in YAML(typ="safe", pure=False).parse(text):
-        if isinstance(event, AliasEvent):
-            line, column = event.start_mark.line + 1, event.start_mark.column + 1
-            return (f"the alias `*{event.anchor}` repeats a value written elsewhere; composer does not expand "
-                    "aliases (a few can stand for millions of values): write the value out in full", line, column)
-    return "aliases (`*name`) are not allowed; write the value out in full", 1, 1
+def _screen(yaml: YAML, path: Path, text: str) -> None:
+    """Refuse aliases and deep nesting from the event stream, before anything is composed.
+
+    The parser hands out events one at a time, so this stops at the first
+    offending one: libyaml's time grows with the square of the nesting depth
+    (a million `[` would take hours), and ten levels of nine aliases each
+    would expand to a billion values. An issue needs neither.
+    """
+    depth = 0
+    for event in yaml.parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > limits.MAX_DEPTH:
+                message = (f"this value is nested more than {limits.MAX_DEPTH} levels deep; "
+                           "an issue nests four at most: remove the extra brackets or indentation")
+                raise ComposerError.at(path, message, *_mark(event))
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, AliasEvent):
+            message = (f"the alias `*{event.anchor}` repeats a value written elsewhere; composer does not expand "
+                       "aliases (a few can stand for millions of values): write the value out in full")
+            raise ComposerError.at(path, message, *_mark(event))
 
 
 def load_yaml(path: Path) -> Source:
@@ -261,10 +262,9 @@ def load_yaml(path: Path) -> Source:
     source = Source(path, text)
     yaml = YAML(typ="safe", pure=False)
     try:
+        _screen(yaml, path, text)
         node = yaml.compose(text)
         source.data = _Builder(yaml, source).build(node, ()) if node is not None else None
-    except AliasUsed:
-        raise ComposerError.at(path, *_alias(text)) from None
     except DuplicateKey as duplicate:
         first_line, _ = _mark(duplicate.first)
         message = f'the key "{duplicate.key}" appears twice (first at line {first_line}); keep one and delete the other'
