@@ -43,7 +43,7 @@ def character_problem(char: str) -> str:
     if char == "\r":
         return (f"{describe(char)} on its own, not followed by a line feed; "
                 "save the file with ordinary line endings (LF or CRLF)")
-    return f"the invisible control character {describe(char)} is not allowed; delete it (it may come from a copy and paste)"
+    return f"the invisible control character {describe(char)} is not allowed; delete it (a paste may have brought it)"
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -69,7 +69,7 @@ def read_bounded(path: Path) -> bytes:
 
 def check_characters(path: Path, text: str) -> None:
     """Refuse hidden characters anywhere in the file, comments included, each at its own line and column."""
-    found = []
+    found: list[Diagnostic] = []
     for match in _FORBIDDEN.finditer(text):
         if len(found) == MAX_REPORTED:
             line, column = _line_col(text, match.start())

@@ -120,7 +120,7 @@ class _Builder:
     def plain(self, node: Node) -> Node:
         if node.tag in _PLAIN_TAGS:
             return node
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
         message = (f"the tag `{tag}` is not allowed; composer reads plain text, numbers, lists and keys only: "
                    "remove the tag")
         if tag == "!!merge":
@@ -129,7 +129,7 @@ class _Builder:
 
     def scalar(self, node: Node) -> Any:
         if node.tag in _STRING_TAGS:
-            if node.style in ('"', "'"):
+            if isinstance(node, ScalarNode) and node.style in ('"', "'"):
                 return self.quoted(node)
             return node.value
         return self.constructor.construct_object(node, deep=True)

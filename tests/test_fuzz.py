@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -25,7 +26,6 @@ from ruamel.yaml import YAML
 from composer.commands.build import build
 from composer.diagnostics import ComposerError
 from composer.loader import load_edition
-from conftest import EXAMPLES
 
 _common = dict(deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow], database=None)
 settings.register_profile("bounded", max_examples=40, **_common)

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from composer.limits import MAX_FILE_BYTES
 from conftest import FIXTURES, run_cli, soup
 from test_bad_input import problems
+
+from composer.limits import MAX_FILE_BYTES
 
 HOSTILE = FIXTURES / "hostile"
 MINIMAL = (FIXTURES / "good" / "minimal.yaml").read_text()
@@ -112,8 +112,8 @@ def test_a_very_long_single_line_under_the_file_limit_is_refused_at_its_field(tm
     issue = tmp_path / "long-line.yaml"
     before, after = MINIMAL.split("lead: |")[0], MINIMAL.split("items:")[1]
     issue.write_text(before + "lead: " + "word " * 300_000 + "\nitems:" + after)
-    assert_refused(issue, issue, [(6, 7, "`lead`: this is 1,499,999 characters long; the house allows at most 200,000")],
-                   tmp_path / "out")
+    expected = [(6, 7, "`lead`: this is 1,499,999 characters long; the house allows at most 200,000")]
+    assert_refused(issue, issue, expected, tmp_path / "out")
 
 
 def test_100_000_items_are_refused_at_the_first_one_too_many(tmp_path: Path):

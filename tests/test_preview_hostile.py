@@ -8,8 +8,9 @@ import os
 import time
 from pathlib import Path
 
-from composer.commands.preview import MAX_LIVE_PAGES
 from test_preview import PreviewProcess, issue, preview  # noqa: F401  (fixtures)
+
+from composer.commands.preview import MAX_LIVE_PAGES
 
 
 def get(address: str, port: int, path: str, host: str) -> int:

@@ -146,8 +146,8 @@ class Preview:
     # -- serving ---------------------------------------------------------------
     async def events(self, request: Request) -> Response:
         if self.live_pages >= MAX_LIVE_PAGES:
-            return PlainTextResponse(f"too many preview pages are open ({MAX_LIVE_PAGES}); close some and reload this one\n",
-                                     status_code=503, headers={"Retry-After": "5"})
+            message = f"too many preview pages are open ({MAX_LIVE_PAGES}); close some and reload this one\n"
+            return PlainTextResponse(message, status_code=503, headers={"Retry-After": "5"})
         self.live_pages += 1  # counted now, so that a burst of requests cannot all pass the test above
         released = False
 
