@@ -129,13 +129,13 @@ class _Builder:
 
     def scalar(self, node: Node) -> Any:
         if node.tag in _STRING_TAGS:
-            if isinstance(node, ScalarNode) and node.style in ('"', "'"):
+            if isinstance(node, ScalarNode) and node.style in ('"', "'", "", None):
                 return self.quoted(node)
             return node.value
         return self.constructor.construct_object(node, deep=True)
 
     def quoted(self, node: ScalarNode) -> str:
-        """A quoted value, checked for what its escapes wrote and marked when it breaks its line."""
+        """A quoted or plain value, checked for what escapes wrote and marked when it breaks its line."""
         text, value = self.source.text, node.value
         start, end = node.start_mark.index, node.end_mark.index
         bad = limits.forbidden_in_value(value) if node.style == '"' else None
@@ -144,7 +144,8 @@ class _Builder:
             raise ComposerError.at(self.source.path, limits.character_problem(bad), line, column)
         if node.start_mark.line != node.end_mark.line:
             # YAML folds the line break into a space, silently; a one-line field refuses it.
-            line, column = node.start_mark.line + 1, len(text[start:end].split("\n")[0]) + node.start_mark.column + 1
+            first = text[start:end].split("\n")[0].rstrip("\r")
+            line, column = node.start_mark.line + 1, len(first) + node.start_mark.column + 1
             return limits.BrokenLine(value, (line, column))
         if node.style == '"' and any(c in value for c in limits.LINE_BREAKS):
             at = limits.escape_position(text, start, end, limits.LINE_BREAKS)

@@ -44,7 +44,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "no-items.yaml": [(11, 8, "`items` needs at least 1 entry"), (12, 1, "unknown key `notes`")],
     "blank-headline.yaml": [(4, 11, "`headline` is empty; write the text here")],
     "date-as-number.yaml": [(1, 7, "'1704931200' is not a date; write it as YYYY-MM-DD")],
-    "control-character.yaml": [(4, 29, "`headline`: a line break inside the quotes")],
+    "control-character.yaml": [(4, 29, "`headline`: a line break runs through this value")],
 }
 
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")

@@ -89,8 +89,8 @@ def at_most(chars: int) -> BeforeValidator:
 
 def _one_line(value: object) -> object:
     if isinstance(value, BrokenLine):
-        raise refusal("line_break", "a line break inside the quotes (YAML would quietly turn it into a space, "
-                                    "a mail header into two); this field must fit on one line: join the lines",
+        raise refusal("line_break", "a line break runs through this value (YAML would quietly turn it into a "
+                                    "space, a mail header into two); this field must fit on one line: join the lines",
                       at=value.at)
     return value
 
