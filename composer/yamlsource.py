@@ -100,13 +100,13 @@ class _Builder:
         self.source = source
 
     def build(self, node: Node, loc: Loc) -> Any:
-        self.plain(node)
+        self.allowed_tag(node)
         self.source.values[loc] = _mark(node)
         if isinstance(node, MappingNode):
             data: dict = {}
             first_seen: dict = {}
             for key_node, value_node in node.value:
-                key = self.scalar(self.plain(key_node)) if isinstance(key_node, ScalarNode) else str(key_node.value)
+                key = self.scalar(self.allowed_tag(key_node)) if isinstance(key_node, ScalarNode) else str(key_node.value)
                 if key in first_seen:
                     raise DuplicateKey(str(key), first_seen[key], key_node)
                 first_seen[key] = key_node
@@ -117,7 +117,7 @@ class _Builder:
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
-    def plain(self, node: Node) -> Node:
+    def allowed_tag(self, node: Node) -> Node:
         if node.tag in _PLAIN_TAGS:
             return node
         tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
@@ -130,12 +130,12 @@ class _Builder:
     def scalar(self, node: Node) -> Any:
         if node.tag in _STRING_TAGS:
             if isinstance(node, ScalarNode) and node.style in ('"', "'", "", None):
-                return self.quoted(node)
+                return self.text(node)
             return node.value
         return self.constructor.construct_object(node, deep=True)
 
-    def quoted(self, node: ScalarNode) -> str:
-        """A quoted or plain value, checked for what escapes wrote and marked when it breaks its line."""
+    def text(self, node: ScalarNode) -> str:
+        """A value written on the line (not a `|` block): checked for what escapes wrote, marked when it wraps."""
         text, value = self.source.text, node.value
         start, end = node.start_mark.index, node.end_mark.index
         bad = limits.forbidden_in_value(value) if node.style == '"' else None

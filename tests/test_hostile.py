@@ -117,6 +117,22 @@ def test_a_very_long_single_line_under_the_file_limit_is_refused_at_its_field(tm
     assert_refused(issue, issue, expected, tmp_path / "out")
 
 
+def test_one_huge_paragraph_is_refused_at_its_line(tmp_path: Path):
+    """Markdown's smart quotes take time with the square of a paragraph's quotes: 8,000 of them, minutes."""
+    issue = tmp_path / "paragraph.yaml"
+    issue.write_text(MINIMAL.replace('  "We are listening,"', "  " + "\"'" * 4_000 + "\n\n  \"We are listening,\""))
+    expected = [(10, 3, "`lead`: this paragraph is 8,000 characters long; the house allows at most 6,000")]
+    assert_refused(issue, issue, expected, tmp_path / "out")
+
+
+def test_too_much_text_in_all_is_refused_at_the_largest_field(tmp_path: Path):
+    issue = tmp_path / "total.yaml"
+    paragraphs = "".join("  Paragraph " + "[a](" * 1_000 + "\n\n" for _ in range(40))
+    issue.write_text(MINIMAL + "state_department: |\n" + paragraphs)
+    expected = [(14, 19, "`state_department`: the whole issue holds 160,")]
+    assert_refused(issue, issue, expected, tmp_path / "out")
+
+
 def test_100_000_items_are_refused_at_the_first_one_too_many(tmp_path: Path):
     issue = tmp_path / "many.yaml"
     issue.write_text(MINIMAL + "  - x\n" * 100_000)

@@ -28,6 +28,19 @@ def _check_item(value: str) -> str:
     return value
 
 
+TEXT_CHARS = 150_000
+
+
+def _text_size(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_text_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_text_size(v) for v in value)
+    return 0
+
+
 def _check_code(value: str) -> str:
     if value not in CODES:
         raise refusal("code", f"no check has the code '{value}'; see the README's list")
@@ -80,6 +93,19 @@ class Issue(Model):
     footer: FooterOverride = FooterOverride()
     slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
     silence: list[Annotated[str, AfterValidator(_check_code)]] = []  # `composer check` codes to drop
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_much_text(cls, data: object) -> object:
+        # Checked before any field: the Markdown parser needs seconds for 100,000 characters of brackets.
+        if isinstance(data, dict):
+            sizes = {key: _text_size(value) for key, value in data.items()}
+            if sum(sizes.values()) > TEXT_CHARS:
+                largest = max(sizes, key=lambda key: sizes[key])
+                raise refusal("too_much_text", f"the whole issue holds {sum(sizes.values()):,} characters of text, "
+                                               f"more than the {TEXT_CHARS:,} composer takes (a long issue has "
+                                               "30,000); this is its largest part: shorten it", loc=(largest,))
+        return data
 
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:
