@@ -113,7 +113,7 @@ def test_a_very_long_single_line_under_the_file_limit_is_refused_at_its_field(tm
     issue = tmp_path / "long-line.yaml"
     before, after = MINIMAL.split("lead: |")[0], MINIMAL.split("items:")[1]
     issue.write_text(before + "lead: " + "word " * 300_000 + "\nitems:" + after)
-    expected = [(6, 7, "`lead`: this is 1,499,999 characters long; the house allows at most 200,000")]
+    expected = [(6, 7, "`lead`: the whole issue holds 1,500,257 characters of text, more than the 150,000")]
     assert_refused(issue, issue, expected, tmp_path / "out")
 
 

@@ -98,7 +98,8 @@ def _paragraphs(value: object) -> object:
             if len(paragraph) > PARAGRAPH_CHARS:
                 message = (f"this paragraph is {len(paragraph):,} characters long; the house allows at most "
                            f"{PARAGRAPH_CHARS:,} in one paragraph: split it with a blank line, or shorten it")
-                raise refusal("markdown", message, diagnostics=[Diagnostic(message=message, snippet=paragraph.strip()[:60])])
+                found = Diagnostic(message=message, snippet=paragraph.strip()[:60])
+                raise refusal("markdown", message, diagnostics=[found])
     return value
 
 
