@@ -114,3 +114,24 @@ def test_deleting_and_replacing_the_issue_shows_a_message_and_the_server_carries
     wait_until(lambda: any("larger than 2 MB" in p for p in state(preview)["problems"]))
     assert preview.get("/email.html")[0] == 200
     assert preview.process.poll() is None
+
+
+def test_the_page_says_the_issue_is_gone_and_recovers_when_it_is_back(browser, preview, issue: Path):
+    original = issue.read_text()
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(preview.url)
+        frame = page.frame_locator("#email")
+        frame.locator("h1").wait_for()
+        issue.unlink()
+        overlay = page.locator("#overlay")
+        overlay.wait_for(state="visible", timeout=10_000)
+        assert f"{issue}:1:1: file not found" in overlay.inner_text()
+        assert "Talks about talks" in frame.locator("h1").inner_text()  # the last good render stays
+
+        issue.write_text(original.replace("Talks about talks resume", "Negotiators return"))
+        overlay.wait_for(state="hidden", timeout=10_000)
+        frame.locator("h1", has_text="Negotiators return").wait_for(timeout=10_000)
+    finally:
+        context.close()
