@@ -8,9 +8,25 @@ import os
 import time
 from pathlib import Path
 
-from test_preview import PreviewProcess, issue, preview  # noqa: F401  (fixtures)
+import pytest
+from conftest import FIXTURES
+from test_preview import PreviewProcess
 
 from composer.commands.preview import MAX_LIVE_PAGES
+
+
+@pytest.fixture
+def issue(tmp_path: Path) -> Path:
+    path = tmp_path / "2024-01-12.yaml"
+    path.write_text((FIXTURES / "good" / "minimal.yaml").read_text())
+    return path
+
+
+@pytest.fixture
+def preview(issue: Path):
+    running = PreviewProcess(issue)
+    yield running
+    running.stop()
 
 
 def get(address: str, port: int, path: str, host: str) -> int:
