@@ -18,6 +18,8 @@ MB = 1024 * 1024
 MAX_FILE_BYTES = 2 * MB  # a long issue is 20 KB; the largest house.yaml far less
 MAX_DEPTH = 12  # an issue goes four levels deep (teasers[0].image.url)
 MAX_REPORTED = 10  # a file full of NUL bytes gets ten lines, not two million
+MAX_VALUES = 20_000  # keys and values in one file; a long issue has 300
+MAX_PROBLEMS = 50  # validation problems listed for one file
 
 # Controls other than tab, line feed and a carriage return that ends a line;
 # C1 controls; the two non-characters; and the bidirectional overrides and

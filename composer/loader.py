@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from composer import limits
 from composer.codes import INVALID
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.model.edition import Edition
@@ -137,6 +138,8 @@ def _misspelled(model: type[BaseModel], errors: list[dict]) -> set[tuple]:
 def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Diagnostic]:
     diagnostics = []
     errors = exc.errors(include_url=False)
+    # 20,000 unknown keys would take minutes to list, and help no one.
+    unlisted, errors = errors[limits.MAX_PROBLEMS :], errors[: limits.MAX_PROBLEMS]
     explained = _misspelled(model, errors)
     for error in errors:
         if error["type"] == "missing" and tuple(error["loc"]) in explained:
@@ -162,6 +165,10 @@ def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationErro
         else:
             line, column = source.position(loc, key=error["type"] == "extra_forbidden")
         diagnostics.append(Diagnostic(path=source.name, line=line, column=column, code=code, message=message))
+    if unlisted:
+        line, column = source.position(tuple(unlisted[0]["loc"]), key=True)
+        message = f"{len(unlisted):,} more problems, from here on, are not listed; fix the ones above first"
+        diagnostics.append(Diagnostic(path=source.name, line=line, column=column, message=message))
     return diagnostics
 
 

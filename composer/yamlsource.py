@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from composer import limits
@@ -240,9 +240,15 @@ def _screen(yaml: YAML, path: Path, text: str) -> None:
     (a million `[` would take hours), and ten levels of nine aliases each
     would expand to a billion values. An issue needs neither.
     """
-    depth = 0
+    depth = values = 0
     for event in yaml.parse(text):
-        if isinstance(event, CollectionStartEvent):
+        if isinstance(event, ScalarEvent):
+            values += 1
+            if values > limits.MAX_VALUES:
+                message = (f"the file holds more than {limits.MAX_VALUES:,} keys and values (a long issue has 300); "
+                           "this is where it crosses the limit: remove what does not belong")
+                raise ComposerError.at(path, message, *_mark(event))
+        elif isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > limits.MAX_DEPTH:
                 message = (f"this value is nested more than {limits.MAX_DEPTH} levels deep; "

@@ -133,10 +133,24 @@ def test_too_much_text_in_all_is_refused_at_the_largest_field(tmp_path: Path):
     assert_refused(issue, issue, expected, tmp_path / "out")
 
 
-def test_100_000_items_are_refused_at_the_first_one_too_many(tmp_path: Path):
+def test_100_000_items_are_refused_where_the_file_crosses_20_000_values(tmp_path: Path):
     issue = tmp_path / "many.yaml"
     issue.write_text(MINIMAL + "  - x\n" * 100_000)
-    assert_refused(issue, issue, [(52, 5, "`items` holds at most 40 entries")], tmp_path / "out")
+    # The minimal issue holds 15 keys and values on 13 lines; the 20,001st value is appended item 19,986.
+    expected = [(13 + 19_986, 5, "the file holds more than 20,000 keys and values")]
+    assert_refused(issue, issue, expected, tmp_path / "out")
+
+
+def test_thousands_of_unknown_keys_list_fifty_and_say_how_many_more(tmp_path: Path):
+    issue = tmp_path / "keys.yaml"
+    issue.write_text(MINIMAL + "".join(f"k{n}: 1\n" for n in range(5_000)))
+    result = run_cli("build", issue, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    reported = problems(result.stderr)
+    assert [(line, col) for _, line, col, _ in reported] == [(14 + n, 1) for n in range(51)]
+    assert all(f"unknown key `k{n}`" in reported[n][3] for n in range(50))
+    assert "4,950 more problems, from here on, are not listed" in reported[50][3]
+    assert not (tmp_path / "out").exists()
 
 
 def test_dev_zero_ends_at_once(tmp_path: Path):
