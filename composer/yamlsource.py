@@ -106,7 +106,8 @@ class _Builder:
             data: dict = {}
             first_seen: dict = {}
             for key_node, value_node in node.value:
-                key = self.scalar(self.allowed_tag(key_node)) if isinstance(key_node, ScalarNode) else str(key_node.value)
+                self.allowed_tag(key_node)
+                key = self.scalar(key_node) if isinstance(key_node, ScalarNode) else str(key_node.value)
                 if key in first_seen:
                     raise DuplicateKey(str(key), first_seen[key], key_node)
                 first_seen[key] = key_node
