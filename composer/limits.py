@@ -16,7 +16,7 @@ from composer.diagnostics import ComposerError, Diagnostic
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 2 * MB  # a long issue is 20 KB; the largest house.yaml far less
-MAX_DEPTH = 12  # an issue goes four levels deep (teasers[0].image.url)
+MAX_DEPTH = 12  # an issue nests four collections deep (teasers[0].image)
 MAX_REPORTED = 10  # a file full of NUL bytes gets ten lines, not two million
 MAX_VALUES = 20_000  # keys and values in one file; a long issue has 300
 MAX_PROBLEMS = 50  # validation problems listed for one file
