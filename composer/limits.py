@@ -111,11 +111,12 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 class BrokenLine(str):
-    """A quoted value that a line break runs through, and where the first break is.
+    """A value written on the line that a line break runs through, and where the first break is.
 
-    YAML folds a break inside quotes into a space, and `"\\r\\n"` writes one; in a
-    headline or subject either is a mistake (or a header injection), so the
-    one-line fields refuse this value at `at`, while prose takes it as text.
+    YAML folds a value wrapped over two lines into one with a space, and
+    `"\\r\\n"` writes a break; in a headline or subject either is a mistake (or
+    a header injection), so the one-line fields refuse this value at `at`,
+    while prose takes it as text.
     """
 
     at: tuple[int, int]
