@@ -50,7 +50,6 @@ def measure(html: str) -> SizeReport:
     return SizeReport(len(html.encode("utf-8")), parts)
 
 
-
 def where(part: str, issue: object) -> tuple:
     """The YAML key of a part; for a list (items, teasers), its largest entry, which is the one to shorten."""
     loc = PARTS[part][1]
