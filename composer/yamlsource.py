@@ -10,10 +10,12 @@ full-length issue, which matters in the live preview.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
@@ -81,11 +83,30 @@ class Source:
         lines = self.text.splitlines(keepends=True)
         start = sum(len(text) for text in lines[: line - 1]) + col - 1
         found = self.text.find(snippet, start) if snippet else -1
+        if found < 0 and snippet:
+            found = _disguised_link(self.text, start, snippet)
         if found < 0:
             return line, col
         before = self.text[:found]
         found_line = before.count("\n") + 1
         return found_line, found - (before.rfind("\n") + 1) + 1
+
+
+_LINK_TARGET = re.compile(r"\]\(\s*<?")
+
+
+def _disguised_link(text: str, start: int, href: str) -> int:
+    """Where a link target written with entities or spaces (`jav&#x61;script:`) starts, or -1.
+
+    Markdown decodes the target before composer sees it, so the decoded form
+    is not in the file; each written target after `start` is decoded the same way.
+    """
+    wanted = unquote(href).strip()
+    for match in _LINK_TARGET.finditer(text, start):
+        written = text[match.end() : match.end() + 10 * len(wanted)]  # an entity is at most ten times longer
+        if unquote(html.unescape(written)).strip().startswith(wanted):
+            return match.end()
+    return -1
 
 
 def _mark(node: Node | Event) -> tuple[int, int]:
