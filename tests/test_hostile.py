@@ -48,6 +48,7 @@ EXPECTED: dict[str, tuple[str | None, list[tuple[int, int, str]]]] = {
     "custom-tag.yaml": (None, [(14, 10, "the tag `!include` is not allowed")]),
     "merge-key.yaml": (None, [(14, 1, "merge keys (`<<`) are not allowed")]),
     "javascript-entity-link.yaml": (None, [(12, 62, "the link 'javascript:alert(1)' uses 'javascript:'")]),
+    "entity-link-in-lead.yaml": (None, [(10, 37, "`lead`: the link 'javascript:alert(1)' uses 'javascript:'")]),
     "javascript-tab-entity-link.yaml": (None, [(12, 66, "the link 'JavaScript:alert(1)' uses 'javascript:'")]),
     "javascript-whitespace-link.yaml": (None, [(12, 63, "the link 'java%20script:alert(1)' is relative")]),
     "data-link.yaml": (None, [(12, 62, "uses 'data:'")]),
