@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -151,3 +153,13 @@ def test_the_page_says_the_issue_is_gone_and_recovers_when_it_is_back(browser, p
         frame.locator("h1", has_text="Negotiators return").wait_for(timeout=10_000)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "folder"])
+def test_previewing_a_device_or_a_folder_is_refused_at_once(target: str, tmp_path: Path):
+    path = Path(target) if target.startswith("/") else tmp_path
+    result = subprocess.run([sys.executable, "-m", "composer", "preview", str(path), "--no-open", "--port", "0"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    message = "this is not a file but a folder or a device; give the path of a .yaml file"
+    assert result.stderr.strip() == f"{path}:1:1: {message}"

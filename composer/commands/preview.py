@@ -236,8 +236,10 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, w
 
     if host not in LOOPBACK:
         warn(f"warning: listening on {host}: anyone who can reach this machine can read the preview")
-    if not issue.is_file():
+    if not issue.exists():
         raise ComposerError.at(issue, "file not found; check the path and the file name")
+    if not issue.is_file():  # a folder, or /dev/zero: nothing an editor saves
+        raise ComposerError.at(issue, "this is not a file but a folder or a device; give the path of a .yaml file")
     preview = Preview(issue, log=log)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
