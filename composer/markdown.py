@@ -154,7 +154,7 @@ def block_findings(source: str) -> list[Diagnostic]:
     return findings + _common_findings(_inline_children(tokens))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a tab too: one-line fields end in mail headers
 
 
 def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnostic]:
@@ -164,7 +164,8 @@ def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnosti
         return [_unplaced(lines[1], "this field must fit on one line; join the lines")]
     if control := _CONTROL.search(source):
         # Such characters would end up in the Subject header, where they are not allowed.
-        return [_unplaced(source, f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
+        return [_unplaced(source[control.start():],
+                          f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
     tokens = parse_inline(source)
     findings = _common_findings(tokens)
     if not allow_links:

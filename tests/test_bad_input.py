@@ -43,11 +43,11 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "image-without-height.yaml": [(7, 3, "`height` is missing; add a line `height: …` under `image`")],
     "colon-in-value.yaml": [(5, 21, "a colon followed by a space starts a new key")],
     "two-state-department-choices.yaml": [(12, 24, "remove one of the two")],
-    "too-many-teasers.yaml": [(12, 3, "`teasers` holds at most 4 entries")],
+    "too-many-teasers.yaml": [(28, 5, "`teasers` holds at most 4 entries")],
     "no-items.yaml": [(11, 8, "`items` needs at least 1 entry"), (12, 1, "unknown key `notes`")],
     "blank-headline.yaml": [(4, 11, "`headline` is empty; write the text here")],
     "date-as-number.yaml": [(1, 7, "'1704931200' is not a date; write it as YYYY-MM-DD")],
-    "control-character.yaml": [(4, 35, "`headline`: this field must fit on one line")],
+    "control-character.yaml": [(4, 29, "`headline`: a line break runs through this value")],
 }
 
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")

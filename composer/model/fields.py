@@ -6,6 +6,7 @@ when it has one, its own `composer check` code (see loader.diagnostics_from).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -23,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from composer import markdown
 from composer.diagnostics import Diagnostic
+from composer.limits import BrokenLine
 
 
 class Model(BaseModel):
@@ -86,11 +88,47 @@ def _check_address(value: str) -> str:
         raise refusal("address", f"'{value}' is not an e-mail address ({error})") from None
 
 
+def at_most(chars: int) -> BeforeValidator:
+    """A length limit, checked before any other work on the value (Markdown parsing, say)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > chars:
+            raise refusal("text_too_long", f"this is {len(value):,} characters long; the house allows at most "
+                                           f"{chars:,} here, so shorten it")
+        return value
+
+    return BeforeValidator(check)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+PARAGRAPH_CHARS = 6_000  # a long paragraph is 1,500; the Markdown parser slows with the square of its quotes
+
+
+def _paragraphs(value: object) -> object:
+    if isinstance(value, str) and len(value) > PARAGRAPH_CHARS:
+        for paragraph in _PARAGRAPH_BREAK.split(value):
+            if len(paragraph) > PARAGRAPH_CHARS:
+                message = (f"this paragraph is {len(paragraph):,} characters long; the house allows at most "
+                           f"{PARAGRAPH_CHARS:,} in one paragraph: split it with a blank line, or shorten it")
+                found = Diagnostic(message=message, snippet=paragraph.strip()[:60])
+                raise refusal("markdown", message, diagnostics=[found])
+    return value
+
+
+def _one_line(value: object) -> object:
+    if isinstance(value, BrokenLine):
+        raise refusal("line_break", "a line break runs through this value (YAML would quietly turn it into a "
+                                    "space, a mail header into two); this field must fit on one line: join the lines",
+                      at=value.at)
+    return value
+
+
 # Stripped before the length check, so that a value of only spaces counts as empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Inline = Annotated[Text, AfterValidator(_check_inline)]
+# Outer before-validators run first: the length, then the line break, then the text itself.
+Inline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_one_line), at_most(1_000)]
 Credit = Annotated[Text, AfterValidator(_check_credit)]
-Prose = Annotated[Text, AfterValidator(_check_block)]
+Prose = Annotated[Text, AfterValidator(_check_block), BeforeValidator(_paragraphs), at_most(200_000)]
 WebLink = Annotated[Text, AfterValidator(check_web_link)]
 IssueDate = Annotated[date, BeforeValidator(_parse_date)]
 EmailAddress = Annotated[Text, AfterValidator(_check_address)]

@@ -17,6 +17,7 @@ from composer.model.fields import (
     Text,
     TextOrFalse,
     WebLink,
+    at_most,
     refusal,
 )
 
@@ -35,13 +36,28 @@ def _check_item(value: str) -> str:
     return value
 
 
+TEXT_CHARS = 150_000
+
+
+def _text_size(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_text_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_text_size(v) for v in value)
+    return 0
+
+
 def _check_code(value: str) -> str:
     if value not in CODES:
         raise refusal("code", f"no check has the code '{value}'; see the README's list")
     return value
 
 
-Item = Annotated[Prose, AfterValidator(_check_item)]
+# The house's bounds (items of 40 to 140 words, a subject inboxes show whole) with room to
+# spare: the checks warn long before these refuse; what lies beyond is a paste gone wrong.
+Item = Annotated[Prose, AfterValidator(_check_item), at_most(4_000)]
 
 
 class Image(Model):
@@ -81,16 +97,21 @@ class Issue(Model):
     date: IssueDate = Field(description="The issue date, YYYY-MM-DD.")
     kind: Literal["Reporting", "Analysis"] = Field(description="The first half of the label line.")
     section: Inline = Field(description="The second half of the label line: QiOSK, or a region such as Europe.")
-    headline: Inline = Field(description='The headline after "Diplomacy Watch: ". One line; emphasis, no links.')
-    dek: Inline = Field(description="One sentence under the headline, usually with no final period.")
-    authors: list[Inline] = Field(default=[], description='Names, printed as "By A, B and C".')
-    subject: Inline | None = Field(default=None, description="The email subject; by default the full headline.")
-    preheader: Inline | None = Field(default=None, description="The inbox preview text; by default the dek.")
+    headline: Annotated[Inline, at_most(150)] = Field(
+        description='The headline after "Diplomacy Watch: ". One line; emphasis, no links.')
+    dek: Annotated[Inline, at_most(300)] = Field(
+        description="One sentence under the headline, usually with no final period.")
+    authors: list[Inline] = Field(default=[], max_length=20, description='Names, printed as "By A, B and C".')
+    subject: Annotated[Inline, at_most(150)] | None = Field(
+        default=None, description="The email subject; by default the full headline.")
+    preheader: Annotated[Inline, at_most(300)] | None = Field(
+        default=None, description="The inbox preview text; by default the dek.")
     image: Image | None = Field(default=None, description="The optional top image.")
     lead: Prose = Field(
         description="The lead story in Markdown: 8 to 15 paragraphs, 400 to 800 words, with links to its sources.")
     items: list[Item] = Field(
         min_length=1,
+        max_length=40,
         description="The other news: 3 to 6 items, each one Markdown paragraph with a link to its source, "
                     "optionally followed by one block quote.")
     state_department: Prose | None = Field(
@@ -107,6 +128,19 @@ class Issue(Model):
         description="Names the output files instead of the file name: lower-case letters, digits, hyphens.")
     silence: list[Annotated[str, AfterValidator(_check_code)]] = Field(
         default=[], description="`composer check` codes to accept in this issue, e.g. [DW302].")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_much_text(cls, data: object) -> object:
+        # Checked before any field: the Markdown parser needs seconds for 100,000 characters of brackets.
+        if isinstance(data, dict):
+            sizes = {key: _text_size(value) for key, value in data.items()}
+            if sum(sizes.values()) > TEXT_CHARS:
+                largest = max(sizes, key=lambda key: sizes[key])
+                raise refusal("too_much_text", f"the whole issue holds {sum(sizes.values()):,} characters of text, "
+                                               f"more than the {TEXT_CHARS:,} composer takes (a long issue has "
+                                               "30,000); this is its largest part: shorten it", loc=(largest,))
+        return data
 
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:
