@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench clean system-packages
+.PHONY: demo test lint fuzz bench clean system-packages
 
 $(BIN)/composer: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(BIN)/composer system-packages lint
 lint: $(BIN)/composer
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# A long fuzzing run of the loader and the build; `make test` runs a short one.
+fuzz: $(BIN)/composer
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py
 
 bench: $(BIN)/composer
 	$(BIN)/python benchmarks/build_speed.py

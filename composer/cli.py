@@ -306,5 +306,54 @@ def preview(
         typer.echo("preview stopped")
 
 
+@app.command(cls=Command, epilog=examples("composer new issues/", "composer new issues/ --date 2024-01-19"))
+def new(
+    folder: Annotated[Path, typer.Argument(help="The folder of issues (with its house.yaml).")] = Path("."),
+    on: Annotated[
+        str | None, typer.Option("--date", metavar="YYYY-MM-DD",
+                                 help="The issue date, YYYY-MM-DD; default: the next publication day.")
+    ] = None,
+    copy_from: Annotated[
+        Path | None, typer.Option("--from", metavar="ISSUE",
+                                  help="An earlier issue whose teasers and authors are copied.")
+    ] = None,
+) -> None:
+    """Write the next issue's skeleton, named by its date, and the issue schema beside it; never overwrites."""
+    from datetime import date
+
+    from composer.commands.new import new_issue
+
+    try:
+        try:
+            day = date.fromisoformat(on) if on is not None else None
+        except ValueError:
+            raise ComposerError.at(folder, f"--date '{on}' is not a date; write it as YYYY-MM-DD") from None
+        made = new_issue(folder, on=day, copy_from=copy_from)
+    except ComposerError as error:
+        report(error)
+    typer.echo(f"wrote {made.path}")
+    typer.echo(f"wrote {made.schema_path}")
+
+
+@app.command(cls=Command, epilog=examples("composer schema -o issue.schema.json", "composer schema --house"))
+def schema(
+    house: Annotated[bool, typer.Option("--house", help="The schema of house.yaml instead of the issue file.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file.", metavar="FILE")
+    ] = None,
+) -> None:
+    """Print (or write) the JSON Schema of the issue file, for YAML editors' completion and checking."""
+    from composer.commands.schema import schema_text, write_schema
+
+    if output is None:
+        typer.echo(schema_text(house=house), nl=False)
+        return
+    try:
+        size = write_schema(output, house=house)
+    except ComposerError as error:
+        report(error)
+    typer.echo(f"wrote {output}  ({size:,} bytes)")
+
+
 def main() -> None:
     app(prog_name="composer")

@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from composer.checks import run_checks
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.loader import HOUSE_FILE, load_edition
 from composer.model.edition import Edition
-from composer.render_html import render_html
-from composer.render_text import render_text
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -64,11 +61,18 @@ def render(path: Path) -> Rendered:
     if path.name == HOUSE_FILE:
         raise ComposerError.at(path, "this is the house config, not an issue; build an issue file beside it")
     edition = load_edition(path)
+    # Imported once the issue is valid: a refused file (a hostile one, say) never pays
+    # for loading the renderer, which is half of composer's start-up time.
+    from composer.render_html import render_html
+    from composer.render_text import render_text
+
     return Rendered(edition, render_html(edition), render_text(edition))
 
 
 def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Rendered, list[Diagnostic]]:
     """Render an issue and run `composer check` on it: (rendered, warnings). Errors stop here."""
+    from composer.checks import run_checks
+
     rendered = render(path)
     findings = run_checks(rendered.edition, rendered.html, rendered.text, allow_clipping=allow_clipping).findings
     errors = [f for f in findings if f.severity == ERROR]

@@ -158,6 +158,12 @@ def render_text(edition: Edition) -> str:
 
     if edition.web_url:
         out.line(f"View this issue in your browser: {edition.web_url}")
+    if house.social:
+        out.part = "social"
+        social = "Follow us on social: " + ", ".join(
+            f"{plain(link.name)} [{out.links.number(out.url(link.url))}]" for link in house.social)
+        out.line(social)
+        out.end_section()
     out.line(edition.label.upper())
     title = wrap(edition.title)
     out.blocks.append("\n".join(title) + "\n" + "=" * max(len(line) for line in title))
@@ -184,14 +190,17 @@ def render_text(edition: Edition) -> str:
     out.markdown(edition.state_department_text)
     out.end_section()
 
-    out.blocks.append(RULE)
-    out.part = "appeal"
-    out.markdown(edition.appeal)
-    if house.donate:
+    if edition.appeal or edition.subscribe:
+        out.blocks.append(RULE)
+    if edition.appeal:
+        out.part = "appeal"
+        out.markdown(edition.appeal)
+    if edition.donate:
         out.part = "donate"
-        out.line(f"{plain(house.donate.label)}: {out.url(house.donate.url)}")
-    out.part = "subscribe"
-    out.markdown(edition.subscribe)
+        out.line(f"{plain(edition.donate.label)}: {out.url(edition.donate.url)}")
+    if edition.subscribe:
+        out.part = "subscribe"
+        out.markdown(edition.subscribe)
     out.end_section()
 
     if issue.teasers:
@@ -201,9 +210,9 @@ def render_text(edition: Edition) -> str:
             out.part = f"teaser-{number}"
             out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
             if teaser.image and teaser.image.credit:
-                out.credit("Image credit", teaser.image.credit)
+                out.credit("Top image credit", teaser.image.credit)
             out.markdown(teaser.summary)
-            out.line(f"Read it: {out.url(teaser.url)}")
+            out.line(f"Keep reading [{out.links.number(out.url(teaser.url))}]")
         out.end_section()
 
     out.blocks.append(RULE)

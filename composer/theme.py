@@ -55,6 +55,10 @@ def _paragraph(source: str, content: str | None = None) -> Markup:
     return Markup(markdown.paragraph_to_html(source))
 
 
+def _item_quote(source: str, content: str | None = None) -> Markup:
+    return Markup(markdown.item_quote_to_html(source))
+
+
 def _track(url: str, content: str | None = None) -> str:
     return url
 
@@ -84,6 +88,7 @@ def _environment(theme_dir: Path | None, overrides: frozenset[Path]) -> Environm
     )
     env.filters["markdown"] = _markdown
     env.filters["paragraph"] = _paragraph
+    env.filters["item_quote"] = _item_quote
     env.filters["track"] = _track
     env.filters["inline"] = lambda source: Markup(markdown.inline_to_html(source))
     env.filters["plain"] = markdown.inline_to_text

@@ -23,7 +23,9 @@ Tagger = Callable[[str, str], str]
 
 # The theme's classes that name a part, nearest first; numbered ones count their siblings.
 _NUMBERED = {"dw-item": "item", "dw-teaser": "teaser"}
-_NAMED = {"dw-button": "donate", "dw-appeal": "appeal", "dw-subscribe": "subscribe", "dw-credit": "image-credit"}
+_NAMED = {"dw-button": "donate", "dw-appeal": "appeal", "dw-subscribe": "subscribe", "dw-credit": "image-credit",
+          "dw-social": "social"}
+_CONTINUES = "dw-item-quote"  # an item's block quote, beside its paragraph: the same item
 _PART_PREFIX = "dw-part-"
 OTHER = "email"  # a link outside every part the theme names
 
@@ -69,11 +71,14 @@ def track_html(root: Any, tagger: Tagger) -> None:
     """Tag every outbound link of a parsed HTML document (lxml) in place, named by its part."""
     numbers: dict[Any, str] = {}
     counts: dict[str, int] = {}
+    last = ""
     for element in root.iter():
         for name in _classes(element):
             if name in _NUMBERED:
                 counts[name] = counts.get(name, 0) + 1
-                numbers[element] = f"{_NUMBERED[name]}-{counts[name]}"
+                numbers[element] = last = f"{_NUMBERED[name]}-{counts[name]}"
+            elif name == _CONTINUES and last:
+                numbers[element] = last
     for link in root.iter("a"):
         href = link.get("href")
         if href:

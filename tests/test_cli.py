@@ -83,7 +83,7 @@ def test_a_bad_option_is_a_usage_error_not_a_traceback():
     assert "Traceback" not in result.stderr and "No such option" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["preview"], ["send"], ["publish"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["preview"], ["send"], ["publish"], ["new"], ["schema"]])
 def test_dash_h_is_help_without_type_tags_and_ending_in_examples(command):
     short, long = run_cli(*command, "-h"), run_cli(*command, "--help")
     assert short.exit_code == 0 and short.stdout == long.stdout

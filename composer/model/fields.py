@@ -6,14 +6,25 @@ when it has one, its own `composer check` code (see loader.diagnostics_from).
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
 from pydantic_core import PydanticCustomError
 
 from composer import markdown
 from composer.diagnostics import Diagnostic
+from composer.limits import BrokenLine
 
 
 class Model(BaseModel):
@@ -66,7 +77,10 @@ def _parse_date(value: object) -> date:
 
 def _check_address(value: str) -> str:
     """An e-mail address, by syntax only: composer never looks the domain up."""
-    from email_validator import EmailNotValidError, validate_email  # 34 ms, and only for a house.yaml that sets one
+    from email_validator import (  # 34 ms, and only for a house.yaml that sets one
+        EmailNotValidError,
+        validate_email,
+    )
 
     try:
         return validate_email(value, check_deliverability=False).normalized
@@ -74,14 +88,68 @@ def _check_address(value: str) -> str:
         raise refusal("address", f"'{value}' is not an e-mail address ({error})") from None
 
 
+def at_most(chars: int) -> BeforeValidator:
+    """A length limit, checked before any other work on the value (Markdown parsing, say)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > chars:
+            raise refusal("text_too_long", f"this is {len(value):,} characters long; the house allows at most "
+                                           f"{chars:,} here, so shorten it")
+        return value
+
+    return BeforeValidator(check)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+PARAGRAPH_CHARS = 6_000  # a long paragraph is 1,500; the Markdown parser slows with the square of its quotes
+
+
+def _paragraphs(value: object) -> object:
+    if isinstance(value, str) and len(value) > PARAGRAPH_CHARS:
+        for paragraph in _PARAGRAPH_BREAK.split(value):
+            if len(paragraph) > PARAGRAPH_CHARS:
+                message = (f"this paragraph is {len(paragraph):,} characters long; the house allows at most "
+                           f"{PARAGRAPH_CHARS:,} in one paragraph: split it with a blank line, or shorten it")
+                found = Diagnostic(message=message, snippet=paragraph.strip()[:60])
+                raise refusal("markdown", message, diagnostics=[found])
+    return value
+
+
+def _one_line(value: object) -> object:
+    if isinstance(value, BrokenLine):
+        raise refusal("line_break", "a line break runs through this value (YAML would quietly turn it into a "
+                                    "space, a mail header into two); this field must fit on one line: join the lines",
+                      at=value.at)
+    return value
+
+
 # Stripped before the length check, so that a value of only spaces counts as empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Inline = Annotated[Text, AfterValidator(_check_inline)]
+# Outer before-validators run first: the length, then the line break, then the text itself.
+Inline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_one_line), at_most(1_000)]
 Credit = Annotated[Text, AfterValidator(_check_credit)]
-Prose = Annotated[Text, AfterValidator(_check_block)]
+Prose = Annotated[Text, AfterValidator(_check_block), BeforeValidator(_paragraphs), at_most(200_000)]
 WebLink = Annotated[Text, AfterValidator(check_web_link)]
 IssueDate = Annotated[date, BeforeValidator(_parse_date)]
 EmailAddress = Annotated[Text, AfterValidator(_check_address)]
 Color = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")]
 # A CSS font stack: names, quotes, commas. Anything else could break out of the style sheet.
 FontStack = Annotated[Text, Field(pattern=r"^[\w\s,'\"-]+$")]
+
+
+# Markdown, or `false` for "none this week". The choice is made by the value's type, so a wrong
+# value gets one message instead of one per alternative; the loader leaves the tags out of paths.
+UNION_TAGS = ("markdown-text", "switched-off")
+
+
+def _text_or_false(value: object) -> str | None:
+    if value is False:
+        return UNION_TAGS[1]
+    return UNION_TAGS[0] if isinstance(value, str) else None
+
+
+TextOrFalse = Annotated[
+    Annotated[Prose, Tag(UNION_TAGS[0])] | Annotated[Literal[False], Tag(UNION_TAGS[1])],
+    Discriminator(_text_or_false, custom_error_type="text_or_false",
+                  custom_error_message="write Markdown text here, or `false` to print none"),
+]
