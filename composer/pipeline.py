@@ -44,9 +44,19 @@ class Rendered:
         return files
 
     def message(self, to: list[str] | None = None, *, test: bool = False) -> EmailMessage:
+        from composer.send.headers import header_problems
         from composer.send.message import build_message  # the email package is only needed for sending
 
-        return build_message(self.edition, self.html, self.text, to=to, test=test)
+        message = build_message(self.edition, self.html, self.text, to=to, test=test)
+        # The last check before any message is written or sent: the model refuses what could
+        # smuggle a header in, and this catches whatever got past it.
+        problems = header_problems(message)
+        if problems:
+            where = self.edition.house_path or self.edition.source_name
+            raise ComposerError([Diagnostic(path=str(where), message=f"{problem}; nothing was written or sent; "
+                                            "check the subject, headline, newsletter and sender in the issue "
+                                            "and house.yaml") for problem in problems])
+        return message
 
 
 def issue_files(paths: list[Path]) -> list[Path]:

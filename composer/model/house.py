@@ -14,7 +14,8 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field
 
 from composer.model.fields import (
-    Color, EmailAddress, FontStack, Inline, Model, Prose, Text, WebLink, check_web_link, refusal,
+    Color, EmailAddress, FontStack, HeaderInline, Inline, Model, Prose, Text, WebLink, check_web_link, refusal,
+    single_url_problem,
 )
 from composer.platforms import PlatformSettings
 from composer.send import Delivery
@@ -26,7 +27,12 @@ def _check_unsubscribe(value: str) -> str:
     if _MERGE_TAG.fullmatch(value.strip()):
         return value
     if value.lower().startswith("https://"):
+        # It goes into List-Unsubscribe between < and >: anything more would add a second target.
+        if problem := single_url_problem(value):
+            raise refusal("unsubscribe", problem)
         return value
+    if any(c in value for c in "\r\n\0"):
+        raise refusal("unsubscribe", single_url_problem(value) or "")
     raise refusal(
         "unsubscribe",
         f"'{value}' is neither an https:// address nor a provider merge tag such as "
@@ -38,6 +44,8 @@ def _check_url_pattern(value: str) -> str:
     def refuse(message: str):
         raise refusal("pattern", message)
 
+    if any(c in value for c in "\r\n\0"):
+        refuse(single_url_problem(value) or "")
     malformed = "the web-copy pattern may only hold {date} and {slug}, each as it is, with no format after a colon"
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
@@ -51,6 +59,8 @@ def _check_url_pattern(value: str) -> str:
     except (ValueError, IndexError, KeyError):
         refuse(malformed)
     check_web_link(example)
+    if example.lower().startswith("https://") and (problem := single_url_problem(example)):
+        refuse(problem)
     return value
 
 
@@ -120,7 +130,7 @@ _SUBSCRIBE = (
 
 
 class Sender(Model):
-    name: Inline = "Diplomacy Watch"
+    name: HeaderInline = "Diplomacy Watch"
     address: EmailAddress = "newsletter@responsiblestatecraft.org"
     reply_to: EmailAddress | None = None
     # Offered beside the https link in List-Unsubscribe, for clients that prefer mail.
@@ -138,7 +148,7 @@ class Tracking(Model):
 
 
 class House(Model):
-    newsletter: Inline = "Diplomacy Watch"
+    newsletter: HeaderInline = "Diplomacy Watch"
     publication: Inline = "Responsible Statecraft"
     publication_url: WebLink = "https://responsiblestatecraft.org/"
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"

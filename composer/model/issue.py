@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from composer import markdown
 from composer.codes import CODES
-from composer.model.fields import Credit, Inline, IssueDate, Model, Prose, Text, WebLink, refusal
+from composer.model.fields import Credit, HeaderInline, Inline, IssueDate, Model, Prose, Text, WebLink, refusal
 
 
 def _check_item(value: str) -> str:
@@ -64,10 +64,10 @@ class Issue(Model):
     date: IssueDate
     kind: Literal["Reporting", "Analysis"]
     section: Inline
-    headline: Inline
+    headline: HeaderInline
     dek: Inline
     authors: list[Inline] = []
-    subject: Inline | None = None
+    subject: HeaderInline | None = None
     preheader: Inline | None = None
     image: Image | None = None
     lead: Prose
