@@ -30,19 +30,26 @@ EXIT_PROBLEMS = 2
 EXIT_NOT_DELIVERED = 1
 
 
+def say(line: str, err: bool = False) -> None:
+    """Every line composer prints: one line, with no configured secret in it (printable.py)."""
+    from composer.printable import printable
+
+    typer.echo(printable(line), err=err)
+
+
 def report(error: ComposerError) -> NoReturn:
     for diagnostic in error.diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        say(str(diagnostic), err=True)
     raise typer.Exit(EXIT_PROBLEMS)
 
 
 def fail(error: DeliveryError) -> NoReturn:
-    typer.echo(f"error: {error}", err=True)
+    say(f"error: {error}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
 def warn(line: str) -> None:
-    typer.echo(line, err=True)
+    say(line, err=True)
 
 
 def _show_version(value: bool) -> None:
@@ -103,7 +110,7 @@ def send(
     except DeliveryError as error:
         fail(error)
     for line in lines:
-        typer.echo(line)
+        say(line)
 
 
 @app.command()
@@ -129,7 +136,7 @@ def publish(
     try:
         when = schedule_time(at, send_now)
         done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
-                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn)
+                             ask=ask if sys.stdin.isatty() else None, echo=say, warn=warn)
     except ComposerError as error:
         report(error)
     except DeliveryError as error:
@@ -160,13 +167,13 @@ def check(
     try:
         result = check_report(paths, strict=strict, spam=spam)
     except DeliveryError as error:
-        typer.echo(f"error: {error}", err=True)
+        say(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         for line in text_lines(result):
-            typer.echo(line)
+            say(line)
         warn(summary_line(result))
     if result["summary"]["failed"]:
         raise typer.Exit(EXIT_NOT_DELIVERED)

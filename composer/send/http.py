@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from composer.diagnostics import DeliveryError
+from composer.printable import redact
 
 ATTEMPTS = 4
 LONGEST_WAIT = 30.0  # seconds; a provider asking for more is reported, not waited for
@@ -37,7 +38,29 @@ def _reason(response: httpx.Response, explain: Callable[[dict], str]) -> str:
         detail = explain(response.json())
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         detail = response.text.strip().splitlines()[0][:200] if response.text.strip() else ""
-    return f"{response.status_code} {response.reason_phrase}" + (f": {detail}" if detail else "")
+    # A provider may repeat the request's credentials in its error.
+    return redact(f"{response.status_code} {response.reason_phrase}" + (f": {detail}" if detail else ""))
+
+
+_ID_FIELDS = ("id", "MessageID", "MessageId", "message_id")
+
+
+def answer(response: httpx.Response, service: str, keys: tuple[str, ...], *, effect: str) -> dict:
+    """The JSON object of a successful answer, holding `keys`. Anything else is told in one line,
+    with the provider's id when it gave one: the request may have taken `effect` already."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and all(isinstance(data.get(k), (str, int)) and data.get(k) != "" for k in keys):
+        return data
+    found = data.get if isinstance(data, dict) else (lambda _: None)
+    ident = next((str(found(k)) for k in _ID_FIELDS if isinstance(found(k), (str, int))),
+                 response.headers.get("X-Message-Id"))
+    what = "not JSON" if data is None else f"no {' or '.join(f'`{k}`' for k in keys if not found(k))}"
+    raise DeliveryError(f"{service}: answered {response.status_code} {response.reason_phrase} but its answer is "
+                        f"{what}, so {effect}" + (f" (its id: {redact(ident)})" if ident else "")
+                        + "; check the provider's dashboard before trying again")
 
 
 def call(

@@ -32,14 +32,14 @@ class Mailgun:
         self.base = (base_url or self.urls[region]).rstrip("/")
 
     def send(self, mail: Outgoing) -> str:
-        from composer.send.http import call, client
+        from composer.send.http import answer, call, client
         from composer.send.message import message_bytes
 
         files = {"message": ("message.eml", message_bytes(mail.message), "message/rfc822")}
         with client(auth=("api", self.key)) as session:
             response = call(session, self.name, "POST", f"{self.base}/v3/{self.domain}/messages.mime",
                             data={"to": mail.recipients}, files=files, explain=lambda e: e["message"])
-        return response.json()["id"]
+        return str(answer(response, self.name, ("id",), effect="the message may have been sent")["id"])
 
 
 def from_house(house: House, house_dir: Path) -> Mailgun:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from composer.model.house import House
 
 NAME = "postmark"
+SENT_MAYBE = "the message may have been sent"
 
 
 class Settings(Model):
@@ -43,10 +44,12 @@ class Postmark:
             "MessageStream": self.stream,
         }
         headers = {"Accept": "application/json", "X-Postmark-Server-Token": self.token}
+        from composer.send.http import answer
+
         with client(headers=headers) as session:
             response = call(session, self.name, "POST", f"{self.base}/email", json=body,
                             explain=lambda e: f"{e['Message']} (ErrorCode {e['ErrorCode']})")
-        return response.json()["MessageID"]
+        return str(answer(response, self.name, ("MessageID",), effect=SENT_MAYBE)["MessageID"])
 
 
 def from_house(house: House, house_dir: Path) -> Postmark:
