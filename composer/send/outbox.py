@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from composer.diagnostics import ComposerError, DeliveryError
 from composer.model.fields import Text
-from composer.output import prepare_folder, write_all
+from composer.output import prepare_folder, reserve, write_all
 from composer.send.provider import Outgoing
 
 if TYPE_CHECKING:
@@ -27,9 +27,10 @@ class Outbox:
     def send(self, mail: Outgoing) -> str:
         from composer.send.message import message_bytes
 
-        path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{mail.slug}.eml"
         try:
             prepare_folder(self.folder)
+            # Two sends in the same second get two files; neither replaces the other.
+            path = reserve(self.folder, time.strftime("%Y%m%d-%H%M%S"), f"{mail.slug}.eml")
             write_all({path: message_bytes(mail.message)})
         except ComposerError as error:
             reason = error.diagnostics[0].message.split(";")[0]
