@@ -11,6 +11,7 @@ full-length issue, which matters in the live preview.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class Source:
     data: Any = None
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -70,14 +72,20 @@ class Source:
         the lead), so the editor lands on the exact line, not the field's key.
         """
         line, col = self.position(loc)
-        lines = self.text.splitlines(keepends=True)
-        start = sum(len(text) for text in lines[: line - 1]) + col - 1
+        starts = self.line_starts()
+        start = (starts[line - 1] if line <= len(starts) else len(self.text)) + col - 1
         found = self.text.find(snippet, start) if snippet else -1
         if found < 0:
             return line, col
-        before = self.text[:found]
-        found_line = before.count("\n") + 1
-        return found_line, found - (before.rfind("\n") + 1) + 1
+        found_line = bisect_right(starts, found)
+        return found_line, found - starts[found_line - 1] + 1
+
+    def line_starts(self) -> list[int]:
+        """The offset where each line begins, found once per file: locating thousands of findings
+        must not read the whole file again for each one."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        return self._line_starts
 
 
 def _mark(node: Node) -> tuple[int, int]:
