@@ -46,7 +46,7 @@ def test_locating_every_finding_does_not_reread_the_file(tmp_path: Path, monkeyp
     # The same link in every item: each repeat is a finding located inside its item's text.
     findings = [line for line in result.stdout.splitlines() if "DW302" in line]
     assert len(findings) == 999
-    assert findings[-1].startswith(f"{issue}:1011:61: ")
+    assert findings[-1].startswith(f"{issue}:1011:60: ")
     assert CountingText.splits <= 5  # not once per finding
 
 
