@@ -46,7 +46,8 @@ def folder_lock(folders: list[Path]) -> Iterator[None]:
 def _target_problem(target: Path) -> str | None:
     """Why `target` cannot be replaced, found before any file is."""
     if target.is_dir():
-        return f"{target} is a folder, so the file cannot be written there; move it away or choose another folder with -o"
+        return (f"{target} is a folder, so the file cannot be written there; "
+                "move it away or choose another folder with -o")
     if not os.access(target.parent, os.W_OK):
         return f"the folder {target.parent} is not writable; choose another folder with -o"
     return None

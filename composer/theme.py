@@ -12,7 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import (
-    ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError, pass_context,
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    pass_context,
 )
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment

@@ -178,6 +178,16 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     if 0 < line <= len(lines) and "\t" in lines[line - 1][: col]:
         col = lines[line - 1].index("\t") + 1
         return "a tab character is used here; YAML indents with spaces only, so replace the tab with spaces", line, col
+    if "escape" in problem:
+        # Checked before the unclosed-quote case: ruamel reports a bad escape "while parsing a quoted scalar".
+        if 0 < line <= len(lines) and (backslash := lines[line - 1].rfind("\\", 0, col)) >= 0:
+            col = backslash + 1
+        if "Unicode" in problem:
+            return ("this escape sequence in quotes is not a character (a lone \\ud800-\\udfff is half of a pair, "
+                    "never a character on its own); type the character itself, or a valid escape such as \\u00e9",
+                    line, col)
+        return ("this backslash starts an escape sequence YAML does not know; write \\\\ for a backslash, "
+                "or use single quotes, where a backslash is just a backslash", line, col)
     if "quoted scalar" in context and error.context_mark is not None:
         # The opening quote is where the editor must look, not the end of the file.
         opening = error.context_mark

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-import shutil
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from mail_servers import start
 

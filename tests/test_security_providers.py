@@ -8,9 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
-
 from conftest import EXAMPLES, FIXTURES, run_cli
+from werkzeug import Response
 
 ISSUE = "2023-03-17.yaml"
 SECRET = "TEST-SECRET-5f1e9c2a7b"

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 SECRET = "smtp-password-6b1d0e"

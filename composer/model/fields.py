@@ -129,3 +129,18 @@ def single_url_problem(value: str) -> str | None:
     if parts.scheme.lower() != "https" or not parts.hostname:
         return f"'{value}' must be one https:// address with a host name, as in https://example.org/unsubscribe"
     return None
+
+
+MAX_HEIGHT = 2000  # pixels; an image taller than three phone screens is a mistake, or an attack on the layout
+
+
+def _check_ascii_local_part(value: str) -> str:
+    if not value.rsplit("@", 1)[0].isascii():
+        raise refusal("address", f"'{value}' has letters outside ASCII before the @, which most mail servers "
+                                 "cannot carry (SMTPUTF8); use an ASCII address as the sender")
+    return value
+
+
+# An address in the message's own headers and envelope. Its domain may be international
+# (it is written as its xn-- A-label); the part before the @ may not.
+SenderAddress = Annotated[EmailAddress, AfterValidator(_check_ascii_local_part)]

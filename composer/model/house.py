@@ -14,7 +14,18 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field
 
 from composer.model.fields import (
-    Color, EmailAddress, FontStack, HeaderInline, Inline, Model, Prose, Text, WebLink, check_web_link, refusal,
+    MAX_HEIGHT,
+    Color,
+    FontStack,
+    HeaderInline,
+    Inline,
+    Model,
+    Prose,
+    SenderAddress,
+    Text,
+    WebLink,
+    check_web_link,
+    refusal,
     single_url_problem,
 )
 from composer.platforms import PlatformSettings
@@ -82,8 +93,8 @@ class StateDepartmentLines(Model):
 class Logo(Model):
     url: WebLink
     alt: Inline
-    width: int = Field(default=200, gt=0, le=552)
-    height: int = Field(default=40, gt=0)
+    width: int = Field(default=200, gt=0, le=552, strict=True)
+    height: int = Field(default=40, gt=0, le=MAX_HEIGHT, strict=True)
     # A version for dark backgrounds. Without one, the logo sits on a light
     # plate that stays light in dark mode, so a dark logo never disappears.
     dark_url: WebLink | None = None
@@ -131,10 +142,10 @@ _SUBSCRIBE = (
 
 class Sender(Model):
     name: HeaderInline = "Diplomacy Watch"
-    address: EmailAddress = "newsletter@responsiblestatecraft.org"
-    reply_to: EmailAddress | None = None
+    address: SenderAddress = "newsletter@responsiblestatecraft.org"
+    reply_to: SenderAddress | None = None
     # Offered beside the https link in List-Unsubscribe, for clients that prefer mail.
-    unsubscribe_mailto: EmailAddress | None = None
+    unsubscribe_mailto: SenderAddress | None = None
 
     @property
     def domain(self) -> str:

@@ -8,7 +8,18 @@ from pydantic import AfterValidator, Field, model_validator
 
 from composer import markdown
 from composer.codes import CODES
-from composer.model.fields import Credit, HeaderInline, Inline, IssueDate, Model, Prose, Text, WebLink, refusal
+from composer.model.fields import (
+    MAX_HEIGHT,
+    Credit,
+    HeaderInline,
+    Inline,
+    IssueDate,
+    Model,
+    Prose,
+    Text,
+    WebLink,
+    refusal,
+)
 
 
 def _check_item(value: str) -> str:
@@ -43,8 +54,9 @@ class Image(Model):
     credit: Credit | None = None
     # Both sizes go into the HTML so that the layout does not jump while
     # images load, and so that Outlook, which ignores CSS sizes, keeps them.
-    width: int | None = Field(default=None, gt=0, le=600)
-    height: int = Field(gt=0)
+    # Strict: YAML's `true` is not a size. Bounded: a 10,000,000-pixel spacer is no image.
+    width: int | None = Field(default=None, gt=0, le=600, strict=True)
+    height: int = Field(gt=0, le=MAX_HEIGHT, strict=True)
 
 
 class Teaser(Model):

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from composer.model.house import House
 
 NAME = "smtp"
-TIMEOUT = 30.0
+TIMEOUT = 30.0  # seconds for each read or write
+DEADLINE = 120.0  # seconds for the whole conversation, from connecting to the end of DATA
 
 
 class Settings(Model):
@@ -58,54 +59,129 @@ class Smtp:
 
     def _login(self, client: smtplib.SMTP) -> None:
         """AUTH with one mechanism. smtplib's login() would retry a refused password
-        with every other mechanism, and some servers never answer the retry."""
+        with every other mechanism, and some servers never answer the retry; and it
+        encodes as ASCII, where RFC 4616 (PLAIN) sends the user name and password as UTF-8."""
         import smtplib
+        from base64 import b64encode
 
         client.ehlo_or_helo_if_needed()
         offered = client.esmtp_features.get("auth", "").upper().split()
         mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
         if mechanism is None:
             raise smtplib.SMTPNotSupportedError("AUTH PLAIN or LOGIN")
-        client.user, client.password = self.username, self.password or ""
-        client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+        user, password = (self.username or "").encode(), (self.password or "").encode()
+
+        def b64(data: bytes) -> str:
+            return b64encode(data).decode("ascii")
+
+        if mechanism == "PLAIN":
+            code, reply = client.docmd("AUTH", "PLAIN " + b64(b"\0" + user + b"\0" + password))
+        else:  # LOGIN has no standard encoding; UTF-8 is what servers that accept non-ASCII expect
+            code, reply = client.docmd("AUTH", f"LOGIN {b64(user)}")
+            if code == 334:
+                code, reply = client.docmd(b64(password))
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def _connect(self) -> smtplib.SMTP:
+        """A client that is not connected yet, so the deadline's watchdog can hold it from the start."""
+        import smtplib
+
+        if self.security == "tls":
+            client = smtplib.SMTP_SSL(context=self._context(), timeout=TIMEOUT)
+        else:
+            client = smtplib.SMTP(timeout=TIMEOUT)
+        # The name TLS checks the certificate against; smtplib sets it only when given a host at once.
+        client._host = self.host
+        return client
 
     def send(self, mail: Outgoing) -> str:
         # Imported here: smtplib and ssl cost 30 ms that `build` never needs.
+        where = f"{self.host}:{self.port}"
+        client = self._connect()
+        # TIMEOUT bounds each read; a server that sends a byte every few seconds never trips it.
+        # The watchdog bounds the whole conversation by cutting the connection at the deadline.
+        watchdog = Watchdog(client, DEADLINE)
+        try:
+            client.connect(self.host, self.port)
+            if self.security == "starttls":
+                client.starttls(context=self._context())
+            if self.username:
+                self._login(client)
+            refused = client.send_message(mail.message, to_addrs=mail.recipients)
+        except Exception as error:
+            if watchdog.fired:
+                raise DeliveryError(f"smtp: {where} did not finish within {DEADLINE:.0f} seconds; the connection "
+                                    "was cut and the message was not sent") from None
+            raise self._failure(error, where) from None
+        finally:
+            watchdog.cancel()
+        self._quit(client)
+        if refused:
+            raise DeliveryError(f"smtp: {where} refused {', '.join(refused)}; the others were sent")
+        return str(mail.message["Message-ID"])
+
+    @staticmethod
+    def _quit(client: smtplib.SMTP) -> None:
+        """The message was accepted: whatever the server answers to QUIT, it was delivered."""
+        import smtplib
+
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
+    @staticmethod
+    def _failure(error: Exception, where: str) -> DeliveryError | Exception:
         import smtplib
         import socket
         import ssl
 
-        where = f"{self.host}:{self.port}"
-        try:
-            if self.security == "tls":
-                client = smtplib.SMTP_SSL(self.host, self.port, context=self._context(), timeout=TIMEOUT)
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT)
-            with client:
-                if self.security == "starttls":
-                    client.starttls(context=self._context())
-                if self.username:
-                    self._login(client)
-                refused = client.send_message(mail.message, to_addrs=mail.recipients)
-        except ssl.SSLCertVerificationError as error:
-            raise DeliveryError(f"smtp: the certificate of {where} is not trusted ({error.verify_message})") from None
-        except ssl.SSLError as error:
-            raise DeliveryError(f"smtp: TLS with {where} failed ({error.reason or error})") from None
-        except smtplib.SMTPAuthenticationError as error:
-            raise DeliveryError(f"smtp: {where} refused the user name or password ({error.smtp_code})") from None
-        except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(f"smtp: {where} does not offer STARTTLS or AUTH as configured") from None
-        except smtplib.SMTPRecipientsRefused as error:
-            raise DeliveryError(f"smtp: {where} refused every recipient: {', '.join(error.recipients)}") from None
-        except smtplib.SMTPResponseException as error:
-            reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-            raise DeliveryError(f"smtp: {where} answered {error.smtp_code} {reply}") from None
-        except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException) as error:
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return DeliveryError(f"smtp: the certificate of {where} is not trusted ({error.verify_message})")
+        if isinstance(error, ssl.SSLError):
+            return DeliveryError(f"smtp: TLS with {where} failed ({error.reason or error})")
+        if isinstance(error, smtplib.SMTPAuthenticationError):
+            return DeliveryError(f"smtp: {where} refused the user name or password ({error.smtp_code})")
+        if isinstance(error, smtplib.SMTPNotSupportedError):
+            return DeliveryError(f"smtp: {where} does not offer STARTTLS or AUTH as configured")
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            return DeliveryError(f"smtp: {where} refused every recipient: {', '.join(error.recipients)}")
+        if isinstance(error, smtplib.SMTPResponseException):
+            reply = error.smtp_error
+            reply = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+            return DeliveryError(f"smtp: {where} answered {error.smtp_code} {reply}")
+        if isinstance(error, (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException)):
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-            raise DeliveryError(f"smtp: cannot deliver through {where} ({reason})") from None
-        if refused:
-            raise DeliveryError(f"smtp: {where} refused {', '.join(refused)}; the others were sent")
-        return str(mail.message["Message-ID"])
+            return DeliveryError(f"smtp: cannot deliver through {where} ({reason})")
+        return error
+
+
+class Watchdog:
+    """Cuts a client's connection when the deadline passes, so a blocked read returns at once."""
+
+    def __init__(self, client: smtplib.SMTP, seconds: float):
+        import threading
+
+        self.client, self.fired = client, False
+        self.timer = threading.Timer(seconds, self._cut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _cut(self) -> None:
+        import socket
+
+        self.fired = True
+        sock = self.client.sock
+        if sock is not None:
+            try:
+                # socket.socket's own shutdown: an SSLSocket's would tear down TLS state under the reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def from_house(house: House, house_dir: Path) -> Smtp:
