@@ -130,3 +130,44 @@ def test_cr_lf_from_the_input_is_never_echoed_raw(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"{tmp_path / 'house.yaml'}:2:12: `sender.address`: 'a@b\\r\\nBcc: victim@evil.example'")
+
+
+def test_a_dripping_api_meets_the_overall_deadline(issue, monkeypatch):
+    import socket
+    import threading
+    import time
+
+    from composer.send import http
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = listener.accept()
+        with conn:
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n":
+                if stop.wait(0.3):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    monkeypatch.setattr(http, "DEADLINE", 2.0)
+    monkeypatch.setenv("POSTMARK_SERVER_TOKEN", SECRET)
+    monkeypatch.setenv("COMPOSER_POSTMARK_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    outcome = {}
+    started = time.monotonic()
+    worker = threading.Thread(daemon=True, target=lambda: outcome.update(
+        result=run_cli("send", issue, "--to", "ed@example.org", "--provider", "postmark")))
+    worker.start()
+    worker.join(40)
+    stop.set()
+    listener.close()
+    assert not worker.is_alive(), "send was still running after 40 s"
+    result = outcome["result"]
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: postmark: 127.0.0.1 did not finish answering within 2 seconds; the "
+                                     "request may have reached it, so check before trying again")
+    assert time.monotonic() - started < 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -12,8 +13,34 @@ from composer.diagnostics import DeliveryError
 from composer.printable import redact
 
 ATTEMPTS = 4
+DEADLINE = 120.0  # seconds for a whole call, retries included; the client's timeout bounds each read only
 LONGEST_WAIT = 30.0  # seconds; a provider asking for more is reported, not waited for
 RETRIED = {429, 500, 502, 503, 504}
+
+
+class _Late(Exception):
+    pass
+
+
+def _within(seconds: float, request: Callable[[], httpx.Response]) -> httpx.Response:
+    """The request's answer, if it comes within `seconds`. A server that drips a byte every few
+    seconds never trips a read timeout; the request is left to its thread (a daemon) instead."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["answer"] = request()
+        except BaseException as error:  # handed to the caller's thread as it is
+            box["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(max(0.0, seconds))
+    if worker.is_alive():
+        raise _Late()
+    if "error" in box:
+        raise box["error"]
+    return box["answer"]
 
 
 def client(**options) -> httpx.Client:
@@ -75,9 +102,13 @@ def call(
     **kwargs,
 ) -> httpx.Response:
     """One API call. Rate limits (honouring Retry-After) and server errors are retried a few times."""
+    ends = time.monotonic() + DEADLINE
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = client.request(method, url, **kwargs)
+            response = _within(ends - time.monotonic(), lambda: client.request(method, url, **kwargs))
+        except _Late:
+            raise DeliveryError(f"{service}: {httpx.URL(url).host} did not finish answering within {DEADLINE:.0f} "
+                                "seconds; the request may have reached it, so check before trying again") from None
         except httpx.ConnectError as error:
             raise DeliveryError(f"{service}: cannot connect to {httpx.URL(url).host} ({error})") from None
         except httpx.TimeoutException:
@@ -88,7 +119,7 @@ def call(
             return response
         if response.status_code in RETRIED and attempt < ATTEMPTS:
             wait = _retry_after(response, attempt)
-            if wait <= LONGEST_WAIT:
+            if wait <= LONGEST_WAIT and time.monotonic() + wait < ends:
                 sleep(wait)
                 continue
         what = "rate limit" if response.status_code == 429 else "error"
