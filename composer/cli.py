@@ -191,6 +191,8 @@ def preview(
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
     from composer.commands.preview import serve
 
+    if not 0 <= port <= 65535:
+        report(ComposerError.at("--port", f"{port} is not a port number; give one from 1 to 65535, or 0 for any free one"))
     try:
         serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from composer.checks import run_checks
 from composer.codes import ERROR
+from composer.completeness import lost_content
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.loader import HOUSE_FILE, load_edition
 from composer.model.edition import Edition
@@ -74,7 +75,11 @@ def render(path: Path) -> Rendered:
     if path.name == HOUSE_FILE:
         raise ComposerError.at(path, "this is the house config, not an issue; build an issue file beside it")
     edition = load_edition(path)
-    return Rendered(edition, render_html(edition), render_text(edition))
+    html = render_html(edition)
+    lost = lost_content(edition, html)
+    if lost:
+        raise ComposerError(lost)
+    return Rendered(edition, html, render_text(edition))
 
 
 def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Rendered, list[Diagnostic]]:

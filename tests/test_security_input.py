@@ -49,3 +49,11 @@ def test_logo_height_true_is_refused(issue_dir: Path):
     result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{issue_dir / 'house.yaml'}:4:11: `logo.height` should be a whole number, but it is true or false"
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536"])
+def test_preview_port_out_of_range_is_one_line(issue_dir: Path, port):
+    result = run_cli("preview", issue_dir / "2024-01-12.yaml", "--no-open", "--port", port)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"--port:1:1: {port} is not a port number; give one from 1 to 65535, or 0 for any free one")
