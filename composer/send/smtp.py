@@ -87,12 +87,13 @@ class Smtp:
         """A client that is not connected yet, so the deadline's watchdog can hold it from the start."""
         import smtplib
 
+        client: smtplib.SMTP
         if self.security == "tls":
             client = smtplib.SMTP_SSL(context=self._context(), timeout=TIMEOUT)
         else:
             client = smtplib.SMTP(timeout=TIMEOUT)
         # The name TLS checks the certificate against; smtplib sets it only when given a host at once.
-        client._host = self.host
+        client._host = self.host  # type: ignore[attr-defined]
         return client
 
     def send(self, mail: Outgoing) -> str:
