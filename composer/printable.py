@@ -16,7 +16,8 @@ import re
 # so that a provider added later is covered without a change here.
 KNOWN = ("POSTMARK_SERVER_TOKEN", "SENDGRID_API_KEY", "MAILGUN_API_KEY", "MAILCHIMP_API_KEY", "BUTTONDOWN_API_KEY",
          "COMPOSER_SMTP_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)", re.IGNORECASE)
+# KEY, TOKEN… as a whole part of the name: GHOST_ADMIN_API_KEY is one, PIP_KEYRING_PROVIDER is not.
+_SECRET_NAME = re.compile(r"(?:^|_)(?:KEY|APIKEY|TOKEN|SECRET|PASSWORD|PASSWD)(?:$|_)", re.IGNORECASE)
 SHORTEST = 6  # a shorter value would mask ordinary words; no real key is that short
 REDACTED = "[redacted]"
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")

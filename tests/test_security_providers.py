@@ -81,6 +81,8 @@ def test_every_printed_line_is_redacted(monkeypatch, capsys):
     line = printable(f"535 bad {plain}; Bearer abcdef0123456789; raw hunter2-pässword")
     assert line == "535 bad [redacted]; Bearer [redacted]; raw [redacted]"
     assert printable("a\r\nBcc: x\x1b[31m") == "a\\r\\nBcc: x\\x1b[31m"
+    monkeypatch.setenv("PIP_KEYRING_PROVIDER", "disabled")  # not a secret: KEY is not a part of its name
+    assert printable("retries disabled") == "retries disabled"
 
 
 @pytest.mark.parametrize("provider, secret_variable, url_variable, path, body, expected", [
