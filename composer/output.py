@@ -57,12 +57,12 @@ def write_all(files: dict[Path, bytes]) -> None:
     """Write every file, or none. Every target is checked first; then each is written to a temporary
     file, and all are renamed into place under the folder's lock. Should a rename still fail, the
     files already replaced are put back."""
-    problems = [problem for target in files if (problem := _target_problem(target))]
+    problems = [Diagnostic(path=str(target), message=problem)
+                for target in files if (problem := _target_problem(target))]
     if problems:
-        raise ComposerError([Diagnostic(path=str(target), message=problem)
-                             for target in files if (problem := _target_problem(target))])
+        raise ComposerError(problems)
     staged: list[tuple[str, Path]] = []
-    backups: list[tuple[str | None, Path]] = []
+    backups: list[tuple[str | None, bool, Path]] = []  # (hard link to the old file, did one exist, target)
     try:
         for target, data in files.items():
             fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -74,7 +74,7 @@ def write_all(files: dict[Path, bytes]) -> None:
             os.chmod(temp, 0o644)
         with folder_lock([target.parent for target in files]):
             for temp, target in staged:
-                backups.append((_keep(target), target))
+                backups.append((_keep(target), target.exists(), target))
                 os.replace(temp, target)
     except OSError as error:
         _restore(backups)
@@ -86,7 +86,7 @@ def write_all(files: dict[Path, bytes]) -> None:
         for temp, _ in staged:
             if os.path.exists(temp):
                 os.unlink(temp)
-        for backup, _ in backups:
+        for backup, _, _ in backups:
             if backup and os.path.exists(backup):
                 os.unlink(backup)
 
@@ -105,12 +105,12 @@ def _keep(target: Path) -> str | None:
     return backup
 
 
-def _restore(backups: list[tuple[str | None, Path]]) -> None:
-    for backup, target in reversed(backups):
+def _restore(backups: list[tuple[str | None, bool, Path]]) -> None:
+    for backup, existed, target in reversed(backups):
         try:
             if backup:
                 os.replace(backup, target)
-            elif target.exists():
+            elif not existed and target.exists():
                 os.unlink(target)  # it did not exist before this write
         except OSError:
             pass

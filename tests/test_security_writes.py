@@ -61,3 +61,29 @@ def test_two_outbox_sends_in_the_same_second_keep_both(tmp_path: Path, monkeypat
     assert [f.name for f in files] == ["20240112-090000-2-2024-01-12.eml", "20240112-090000-2024-01-12.eml"]
     assert f"({files[1]})" in first.stdout and f"({files[0]})" in second.stdout
     assert b"To: ed@example.org" in files[1].read_bytes() and b"To: desk@example.org" in files[0].read_bytes()
+
+
+def test_a_rename_that_fails_midway_puts_the_replaced_files_back(tmp_path: Path, monkeypatch):
+    from composer.diagnostics import ComposerError
+    from composer.output import write_all
+
+    html, text, eml = tmp_path / "x.html", tmp_path / "x.txt", tmp_path / "x.eml"
+    html.write_bytes(b"old html")
+    text.write_bytes(b"old text")
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if Path(target) == eml:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    try:
+        write_all({html: b"new html", text: b"new text", eml: b"new eml"})
+    except ComposerError as error:
+        assert "No space left on device" in str(error)
+    else:
+        raise AssertionError("the write should have failed")
+    assert html.read_bytes() == b"old html" and text.read_bytes() == b"old text"
+    assert not eml.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.html", "x.txt"]
