@@ -76,6 +76,7 @@ def test_a_symlink_inside_the_theme_folder_is_followed(issue_dir: Path, monkeypa
     (theme / "real.j2").write_text("<p class='inside'>inside the theme</p>")
     os.symlink(theme / "real.j2", theme / "alias.j2")
     result, written = build_with_lead(issue_dir, "<mj-section><mj-column><mj-text>{% include 'parts/alias.j2' %}"
-                                                 "</mj-text></mj-column></mj-section>\n", monkeypatch)
+                                                 "{{ issue.lead | markdown('lead') }}</mj-text></mj-column>"
+                                                 "</mj-section>\n", monkeypatch)
     assert result.exit_code == 0, result.stderr
     assert "inside the theme" in written
