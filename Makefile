@@ -18,7 +18,7 @@ $(BIN)/composer: pyproject.toml
 demo: $(BIN)/composer
 	$(BIN)/composer build examples/ -o build/
 
-# chromium, spamassassin and npm, for the browser, spam and compatibility tests.
+# chromium, spamassassin, npm and Java, for the browser, spam, compatibility and validator tests.
 system-packages:
 	@bash .ci/system-packages
 
