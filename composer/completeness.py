@@ -62,8 +62,8 @@ def lost_content(edition: Edition, html: str) -> list[Diagnostic]:
             line, column = edition.position(loc)
             problems.append(Diagnostic(
                 path=edition.source_name, line=line, column=column,
-                message=f"the text of `{_name(loc)}` is missing from the finished HTML (the theme or the HTML tools dropped it); nothing was "
-                        "written; shorten the text, or check the house's template overrides",
+                message=f"the text of `{_name(loc)}` is missing from the finished HTML (the theme or the HTML tools "
+                        "dropped it); nothing was written; shorten the text, or check the house's template overrides",
             ))
         else:
             position = found + len(wanted)

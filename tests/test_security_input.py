@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 
@@ -48,7 +47,8 @@ def test_logo_height_true_is_refused(issue_dir: Path):
     (issue_dir / "house.yaml").write_text("logo:\n  url: https://example.org/l.png\n  alt: Logo\n  height: true\n")
     result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"{issue_dir / 'house.yaml'}:4:11: `logo.height` should be a whole number, but it is true or false"
+    assert result.stderr.strip() == (
+        f"{issue_dir / 'house.yaml'}:4:11: `logo.height` should be a whole number, but it is true or false")
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "65536"])

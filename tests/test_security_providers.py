@@ -30,7 +30,8 @@ def point(monkeypatch, httpserver, secret_variable: str, url_variable: str, secr
 def echoing(status: int, shape):
     """A provider that repeats the request's credentials in its answer, as some proxies and APIs do."""
     def handler(request):
-        credentials = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "x-postmark-server-token")}
+        names = ("authorization", "x-postmark-server-token")
+        credentials = {k: v for k, v in request.headers.items() if k.lower() in names}
         return Response(json.dumps(shape(json.dumps(credentials))), status, content_type="application/json")
     return handler
 

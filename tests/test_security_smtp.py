@@ -25,7 +25,8 @@ def issue_in(folder: Path, delivery: str, house_extra: str = "") -> Path:
 
 def delivery(port: int, security: str = "none") -> str:
     extra = "\n    ca_file: test-ca.pem" if security != "none" else ""
-    return f"delivery:\n  provider: smtp\n  smtp:\n    host: 127.0.0.1\n    port: {port}\n    security: {security}{extra}\n"
+    return (f"delivery:\n  provider: smtp\n  smtp:\n    host: 127.0.0.1\n    port: {port}\n"
+            f"    security: {security}{extra}\n")
 
 
 def run_bounded(*args, limit: float = 60.0):

@@ -25,7 +25,8 @@ def build_with_lead(issue_dir: Path, template: str, monkeypatch) -> tuple[object
 
 
 @pytest.mark.parametrize("expression, says", [
-    ("cycler.__init__.__globals__.os.environ['COMPOSER_SMTP_PASSWORD']", "SecurityError: access to attribute '__init__'"),
+    ("cycler.__init__.__globals__.os.environ['COMPOSER_SMTP_PASSWORD']",
+     "SecurityError: access to attribute '__init__'"),
     ("lipsum.__globals__['os'].popen('echo pwned').read()", "UndefinedError: 'lipsum' is undefined"),
     ("edition.issue.__class__.__init__.__globals__", "SecurityError: access to attribute '__init__'"),
     ("house.__class__.__mro__", "SecurityError: access to attribute '__class__'"),
