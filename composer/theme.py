@@ -42,7 +42,8 @@ def _autoescape(name: str | None) -> bool:
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates kept on disk, like .pyc files: compiling them costs 25 ms per cold build."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "composer" / "jinja"
+    # Its own folder: the sandbox compiles calls differently, and must never load code compiled without it.
+    folder = base / "composer" / "jinja-sandboxed"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
