@@ -163,3 +163,40 @@ def test_a_non_ascii_local_part_is_refused_clearly(tmp_path: Path):
     assert result.stderr.strip().splitlines() == [
         f"{tmp_path / 'house.yaml'}:2:12: `sender.address`: 'rédaction@example.org' has letters outside ASCII "
         "before the @, which most mail servers cannot carry (SMTPUTF8); use an ASCII address as the sender"]
+
+
+def test_an_idn_recipient_goes_on_the_wire_as_its_a_label(tmp_path: Path):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        issue = issue_in(tmp_path, delivery(port))
+        result = run_cli("send", issue, "--to", "ed@bücher.example")
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.stderr
+    [received] = inbox.handled
+    assert received.rcpt_tos == ["ed@xn--bcher-kva.example"]
+    assert b"\r\nTo: ed@xn--bcher-kva.example\r\n" in received.content
+
+
+def test_a_non_ascii_recipient_local_part_is_refused_before_sending(tmp_path: Path):
+    issue = issue_in(tmp_path, "")
+    result = run_cli("send", issue, "--to", "rédaction@example.org")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "--to:1:1: 'rédaction@example.org' has letters outside ASCII before the @, which most mail servers "
+        "cannot carry; use another address"]
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_the_final_check_refuses_an_encoded_word_inside_an_address():
+    import email.policy
+    from email.message import EmailMessage
+
+    from composer.send.headers import header_problems
+
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["To"] = "ed@bücher.example"  # as if given without its A-label
+    assert header_problems(message) == ["the To header would hold an address that is not plain ASCII"]

@@ -72,4 +72,8 @@ def header_problems(message: EmailMessage) -> list[str]:
             decoded = str(value)
             if any(c in decoded for c in "\r\n\0"):
                 problems.append(f"the {name} header would hold a line break or NUL once decoded")
+            # RFC 2047 forbids encoded words inside an address: no client would find the mailbox.
+            for address in getattr(value, "addresses", ()):
+                if "=?" in address.addr_spec or not address.addr_spec.isascii():
+                    problems.append(f"the {name} header would hold an address that is not plain ASCII")
     return problems
