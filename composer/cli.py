@@ -66,6 +66,9 @@ def _options(
     ] = None,
 ) -> None:
     """Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text."""
+    from composer.printable import forget
+
+    forget()  # the secrets to mask are read afresh for each command
 
 
 @app.command()

@@ -24,11 +24,23 @@ _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]")
 
 
+_known: list[str] | None = None
+
+
+def forget() -> None:
+    """Read the environment again at the next line: each command starts with this (cli.py)."""
+    global _known
+    _known = None
+
+
 def secrets() -> list[str]:
-    """The configured secrets' values, longest first so that one inside another is masked whole."""
-    values = {os.environ.get(name, "").strip() for name in KNOWN}
-    values |= {value.strip() for name, value in os.environ.items() if _SECRET_NAME.search(name)}
-    return sorted((v for v in values if len(v) >= SHORTEST), key=len, reverse=True)
+    """The configured secrets' values, longest first so that one inside another is masked whole.
+    Read once per command, not once per line: a check of 10,000 items prints 10,000 lines."""
+    global _known
+    if _known is None:
+        found = {value.strip() for name, value in os.environ.items() if name in KNOWN or _SECRET_NAME.search(name)}
+        _known = sorted((v for v in found if len(v) >= SHORTEST), key=len, reverse=True)
+    return _known
 
 
 def _decodes_to_secret(run: str, values: list[str]) -> bool:

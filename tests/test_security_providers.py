@@ -74,15 +74,17 @@ def test_mailchimp_basic_credentials_echoed_are_redacted(httpserver, monkeypatch
 
 
 def test_every_printed_line_is_redacted(monkeypatch, capsys):
-    from composer.printable import printable
+    from composer.printable import forget, printable
 
     monkeypatch.setenv("COMPOSER_SMTP_PASSWORD", "hunter2-pässword")
     monkeypatch.setenv("GHOST_ADMIN_API_KEY", "abcdef0123456789")  # a provider composer may add later
+    forget()
     plain = base64.b64encode(b"\0editor\0hunter2-p\xc3\xa4ssword").decode()
     line = printable(f"535 bad {plain}; Bearer abcdef0123456789; raw hunter2-pässword")
     assert line == "535 bad [redacted]; Bearer [redacted]; raw [redacted]"
     assert printable("a\r\nBcc: x\x1b[31m") == "a\\r\\nBcc: x\\x1b[31m"
     monkeypatch.setenv("PIP_KEYRING_PROVIDER", "disabled")  # not a secret: KEY is not a part of its name
+    forget()
     assert printable("retries disabled") == "retries disabled"
 
 
