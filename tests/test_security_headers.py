@@ -97,6 +97,11 @@ def test_the_final_check_decodes_every_header():
     problems = header_problems(message)
     assert any("did not write (bcc)" in p for p in problems)
 
+    blank_line = EmailMessage(policy=email.policy.SMTP)
+    blank_line["Subject"] = INJECTED_B  # decoded, a blank line would end the header block
+    blank_line["From"] = "a@example.org"
+    assert header_problems(blank_line) == ["the header block would end before the from header"]
+
     long_name = EmailMessage(policy=email.policy.SMTP)
     long_name["From"] = Address("A" * 2000, "news", "example.org")
     assert any("over the 998" in p for p in header_problems(long_name))

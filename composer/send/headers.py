@@ -67,6 +67,10 @@ def header_problems(message: EmailMessage) -> list[str]:
     extra = [name for name in found if found.count(name) > expected.count(name)]
     if extra:
         problems.append(f"the message would carry a header that composer did not write ({extra[0]})")
+    missing = [name for name in expected if found.count(name) < expected.count(name)]
+    if missing:
+        # A blank line inside a value ends the header block: what follows would become the body.
+        problems.append(f"the header block would end before the {missing[0]} header")
     for name in parsed.keys():
         for value in parsed.get_all(name) or []:
             decoded = str(value)
