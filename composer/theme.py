@@ -96,14 +96,15 @@ class _ThemeFolderLoader(FileSystemLoader):
 
 class _ThemeSandbox(SandboxedEnvironment):
     """A house's theme is code from outside composer. Jinja2's sandbox already stops `__`-attributes
-    (the road to os.environ) and unsafe calls; on top of it, templates may read attributes of the
-    content model and of plain values only, so no path, file or module is within their reach."""
+    (the road to os.environ) and unsafe calls; on top of it, templates may read attributes of
+    composer's own objects (the content model) and of plain values only, so no path, file or
+    module is within their reach."""
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         if not super().is_safe_attribute(obj, attr, value):
             return False
         return isinstance(obj, (str, int, float, date, list, tuple, dict, LoopContext)) or type(
-            obj).__module__.startswith("composer.model.")
+            obj).__module__.split(".")[0] == "composer"
 
 
 @lru_cache(maxsize=8)

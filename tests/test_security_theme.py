@@ -31,7 +31,7 @@ def build_with_lead(issue_dir: Path, template: str, monkeypatch) -> tuple[object
     ("edition.issue.__class__.__init__.__globals__", "SecurityError: access to attribute '__init__'"),
     ("house.__class__.__mro__", "SecurityError: access to attribute '__class__'"),
     ("edition.theme_dir.joinpath('../2024-01-12.yaml').read_text()", "SecurityError: access to attribute 'joinpath'"),
-    ("edition.source.path.write_text('overwritten')", "SecurityError: access to attribute 'path'"),
+    ("edition.source.path.write_text('overwritten')", "SecurityError: access to attribute 'write_text'"),
     ("(edition.house_path or edition.theme_dir).parent.parent.iterdir() | list", "SecurityError: access to attribute"),
     ("'{0.__class__}'.format(house)", "SecurityError: access to attribute '__class__'"),
 ])
