@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -16,8 +17,11 @@ from composer.send.provider import Outgoing
 if TYPE_CHECKING:
     import smtplib
     import ssl
+    from collections.abc import Iterator
 
+    from composer.ledger import Outcome, Pending
     from composer.model.house import House
+    from composer.send.letters import Broadcast
 
 NAME = "smtp"
 TIMEOUT = 30.0  # seconds for each read or write
@@ -40,6 +44,8 @@ SETTINGS = (Settings, Settings())
 
 class Smtp:
     name = NAME
+    batch_limit = 100  # messages on one connection before it is opened again
+    one_by_one = True  # one message per reader, each recorded as soon as it is accepted
 
     def __init__(self, host: str, port: int, security: str, *, ca_file: Path | None = None,
                  username: str | None = None, password: str | None = None):
@@ -96,36 +102,38 @@ class Smtp:
         client._host = self.host  # type: ignore[attr-defined]
         return client
 
-    def send(self, mail: Outgoing) -> str:
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """One connection, encrypted and logged in, cut at the deadline; every failure told in one line."""
         # smtplib and ssl are imported inside the methods: 30 ms that `build` never needs.
         where = f"{self.host}:{self.port}"
         client = self._connect()
         # TIMEOUT bounds each read; a server that sends a byte every few seconds never trips it.
-        # The watchdog bounds the whole conversation by cutting the connection at the deadline.
-        watchdog = Watchdog(client, DEADLINE)
+        # The watchdog bounds the whole conversation (in a batch, each message) by cutting the connection.
+        self.watchdog = watchdog = Watchdog(client, DEADLINE)
+        done = False
         try:
             client.connect(self.host, self.port)
             if self.security == "starttls":
                 client.starttls(context=self._context())
             if self.username:
                 self._login(client)
-            refused = client.send_message(mail.message, to_addrs=mail.recipients)
+            yield client
+            done = True
         except Exception as error:
-            client.close()
             if watchdog.fired:
                 raise DeliveryError(f"smtp: {where} did not finish within {DEADLINE:.0f} seconds; the connection "
                                     "was cut and the message was not sent") from None
             raise self._failure(error, where) from None
         finally:
             watchdog.cancel()
+            if not done:
+                client.close()
         self._quit(client)
-        if refused:
-            raise DeliveryError(f"smtp: {where} refused {', '.join(refused)}; the others were sent")
-        return str(mail.message["Message-ID"])
 
     @staticmethod
     def _quit(client: smtplib.SMTP) -> None:
-        """The message was accepted: whatever the server answers to QUIT, it was delivered."""
+        """Every message was accepted: whatever the server answers to QUIT, they were delivered."""
         import smtplib
 
         try:
@@ -134,11 +142,13 @@ class Smtp:
             client.close()
 
     @staticmethod
-    def _failure(error: Exception, where: str) -> DeliveryError | Exception:
+    def _failure(error: Exception, where: str) -> Exception:
         import smtplib
         import socket
         import ssl
 
+        if isinstance(error, DeliveryError):
+            return error
         if isinstance(error, ssl.SSLCertVerificationError):
             return DeliveryError(f"smtp: the certificate of {where} is not trusted ({error.verify_message})")
         if isinstance(error, ssl.SSLError):
@@ -150,25 +160,63 @@ class Smtp:
         if isinstance(error, smtplib.SMTPRecipientsRefused):
             return DeliveryError(f"smtp: {where} refused every recipient: {', '.join(error.recipients)}")
         if isinstance(error, smtplib.SMTPResponseException):
-            reply = error.smtp_error
-            reply = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
-            return DeliveryError(f"smtp: {where} answered {error.smtp_code} {reply}")
+            return DeliveryError(f"smtp: {where} answered {error.smtp_code} {_reply(error)}")
         if isinstance(error, (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException)):
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
             return DeliveryError(f"smtp: cannot deliver through {where} ({reason})")
         return error
+
+    def send(self, mail: Outgoing) -> str:
+        with self._session() as client:
+            refused = client.send_message(mail.message, to_addrs=mail.recipients)
+        if refused:
+            raise DeliveryError(f"smtp: {self.host}:{self.port} refused {', '.join(refused)}; the others were sent")
+        return str(mail.message["Message-ID"])
+
+    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
+        """One connection for the batch, one message per reader, each recorded as soon as it is accepted."""
+        import smtplib
+
+        from composer.ledger import Outcome
+
+        with self._session() as client:
+            for reader in batch:
+                message = broadcast.message(reader)
+                self.watchdog.rearm()
+                try:
+                    client.send_message(message, to_addrs=[reader.address])
+                except smtplib.SMTPRecipientsRefused as error:
+                    code, reply = error.recipients.get(reader.address, (0, b"refused"))
+                    yield [Outcome(reader.key, reason=f"{code} {_reply_text(reply)}")]
+                    client.rset()
+                    continue
+                except smtplib.SMTPDataError as error:
+                    # The server refused this message (4xx or 5xx after DATA); the connection goes on.
+                    yield [Outcome(reader.key, reason=f"{error.smtp_code} {_reply(error)}")]
+                    client.rset()
+                    continue
+                yield [Outcome(reader.key, str(message["Message-ID"]))]
 
 
 class Watchdog:
     """Cuts a client's connection when the deadline passes, so a blocked read returns at once."""
 
     def __init__(self, client: smtplib.SMTP, seconds: float):
+        self.client, self.seconds, self.fired = client, seconds, False
+        self.timer = self._start()
+
+    def _start(self):
         import threading
 
-        self.client, self.fired = client, False
-        self.timer = threading.Timer(seconds, self._cut)
-        self.timer.daemon = True
-        self.timer.start()
+        timer = threading.Timer(self.seconds, self._cut)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def rearm(self) -> None:
+        """A new deadline from now: in a batch, each message has its own."""
+        self.timer.cancel()
+        self.timer = self._start()
 
     def _cut(self) -> None:
         import socket
@@ -184,6 +232,14 @@ class Watchdog:
 
     def cancel(self) -> None:
         self.timer.cancel()
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def _reply(error: smtplib.SMTPResponseException) -> str:
+    return _reply_text(error.smtp_error)
 
 
 def from_house(house: House, house_dir: Path) -> Smtp:
