@@ -170,3 +170,10 @@ def test_line_breaks_in_house_addresses_are_located(tmp_path, key, column):
         f"{tmp_path / 'house.yaml'}:1:{column}: `{key}`: the address holds a line break; "
         "write it on one line, with no line break or NUL inside"
     ]
+
+
+def test_the_list_send_token_placeholder_is_allowed(tmp_path):
+    issue = issue_with(tmp_path, house="unsubscribe_url: 'https://x.example/unsubscribe?t={token}'\n")
+    assert run_cli("build", issue, "-o", tmp_path / "out").exit_code == 0
+    issue = issue_with(tmp_path, house="unsubscribe_url: 'https://x.example/u?t={token}>, <https://evil.example/'\n")
+    assert run_cli("build", issue, "-o", tmp_path / "out").exit_code == 2
