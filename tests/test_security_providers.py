@@ -176,3 +176,19 @@ def test_a_dripping_api_meets_the_overall_deadline(issue, monkeypatch):
     assert result.stderr.strip() == ("error: postmark: 127.0.0.1 did not finish answering within 2 seconds; the "
                                      "request may have reached it, so check before trying again")
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("body", ['{"ErrorCode": 0, "Message": "OK"}', "<html>gateway</html>", "[1, 2]"])
+def test_a_postmark_batch_answer_that_is_not_a_list_of_answers_is_one_line(httpserver, monkeypatch, tmp_path, body):
+    from lists import LIST_SECRET, list_issue, subscribers, write_list
+
+    point(monkeypatch, httpserver, "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL")
+    monkeypatch.setenv("COMPOSER_UNSUBSCRIBE_SECRET", LIST_SECRET)
+    httpserver.expect_request("/email/batch", method="POST").respond_with_data(body, 200,
+                                                                               content_type="application/json")
+    issue = list_issue(tmp_path, "delivery:\n  provider: postmark\n")
+    result = run_cli("publish", issue, "--list", write_list(tmp_path / "list.csv", subscribers(3)), "--yes")
+    assert result.exit_code == 1
+    [line] = [x for x in result.stdout.splitlines() if x.startswith("stopped: ")]
+    assert line.startswith("stopped: postmark: answered 200 OK but its answer is ")
+    assert line.endswith("so the batch may have been sent; check the provider's dashboard before trying again")

@@ -135,6 +135,19 @@ def call(
     raise AssertionError("unreachable")
 
 
+def answers(response: httpx.Response, service: str, count: int, *, effect: str) -> list[dict]:
+    """A batch API's JSON array of `count` objects, one per message; anything else is one line."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, list) and len(data) == count and all(isinstance(item, dict) for item in data):
+        return data
+    what = "not JSON" if data is None else f"not a list of {count} answers"
+    raise DeliveryError(f"{service}: answered {response.status_code} {response.reason_phrase} but its answer is "
+                        f"{what}, so {effect}; check the provider's dashboard before trying again")
+
+
 def refusal(service: str, response: httpx.Response, explain: Callable[[dict], str], attempt: int = 1) -> DeliveryError:
     """The provider's answer as the one-line error a command prints."""
     what = "rate limit" if response.status_code == 429 else "error"

@@ -72,7 +72,7 @@ class Postmark:
         import json
 
         from composer.ledger import Outcome
-        from composer.send.http import call, client
+        from composer.send.http import answers, call, client
         from composer.unsubscribe import PLACEHOLDER
 
         # The parts are JSON-encoded once and split around the placeholder; each reader's copy joins
@@ -89,7 +89,7 @@ class Postmark:
                 body = b",".join(messages)  # one copy of ten megabytes, not three
                 messages.clear()
                 response = call(session, self.name, "POST", f"{self.base}/email/batch", content=body, explain=_explain)
-                answers = response.json()
+                replies = answers(response, self.name, len(readers), effect="the batch may have been sent")
                 # httpx's request and response refer to each other, so the body they hold lives until the
                 # cycle collector runs, which megabytes of bytes never trigger: run it, or memory grows per batch.
                 del body, response
@@ -97,7 +97,7 @@ class Postmark:
                 # One answer per message, in order: ErrorCode 0 is accepted; any other refused that reader only.
                 return [Outcome(reader.key, answer.get("MessageID")) if answer.get("ErrorCode") == 0
                         else Outcome(reader.key, reason=_explain(answer))
-                        for reader, answer in zip(readers, answers, strict=False)]
+                        for reader, answer in zip(readers, replies, strict=True)]
 
             readers: list[Pending] = []
             messages: list[bytes] = []
