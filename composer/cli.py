@@ -30,19 +30,26 @@ EXIT_PROBLEMS = 2
 EXIT_NOT_DELIVERED = 1
 
 
+def say(line: str, err: bool = False) -> None:
+    """Every line composer prints: one line, with no configured secret in it (printable.py)."""
+    from composer.printable import printable
+
+    typer.echo(printable(line), err=err)
+
+
 def report(error: ComposerError) -> NoReturn:
     for diagnostic in error.diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        say(str(diagnostic), err=True)
     raise typer.Exit(EXIT_PROBLEMS)
 
 
 def fail(error: DeliveryError) -> NoReturn:
-    typer.echo(f"error: {error}", err=True)
+    say(f"error: {error}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
 def warn(line: str) -> None:
-    typer.echo(line, err=True)
+    say(line, err=True)
 
 
 def _show_version(value: bool) -> None:
@@ -59,6 +66,9 @@ def _options(
     ] = None,
 ) -> None:
     """Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text."""
+    from composer.printable import forget
+
+    forget()  # the secrets to mask are read afresh for each command
 
 
 @app.command()
@@ -103,7 +113,7 @@ def send(
     except DeliveryError as error:
         fail(error)
     for line in lines:
-        typer.echo(line)
+        say(line)
 
 
 @app.command()
@@ -139,7 +149,7 @@ def publish(
     from composer.commands.publish import schedule_time
 
     def ask(question: str) -> bool:
-        typer.echo(question)
+        say(question)
         return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
 
     if status or list_file:
@@ -151,7 +161,7 @@ def publish(
             raise DeliveryError("--dry-run and --restart go with --list")
         when = schedule_time(at, send_now)
         done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
-                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn, test_to=test_to)
+                             ask=ask if sys.stdin.isatty() else None, echo=say, warn=warn, test_to=test_to)
     except ComposerError as error:
         report(error)
     except DeliveryError as error:
@@ -225,13 +235,13 @@ def check(
     try:
         result = check_report(paths, strict=strict, spam=spam)
     except DeliveryError as error:
-        typer.echo(f"error: {error}", err=True)
+        say(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         for line in text_lines(result):
-            typer.echo(line)
+            say(line)
         warn(summary_line(result))
     if result["summary"]["failed"]:
         raise typer.Exit(EXIT_NOT_DELIVERED)
@@ -249,6 +259,8 @@ def preview(
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
     from composer.commands.preview import serve
 
+    if not 0 <= port <= 65535:
+        report(ComposerError.at("--port", f"{port} is not a port number; give one from 1 to 65535, or 0 for any free one"))
     try:
         serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:
