@@ -58,20 +58,27 @@ def examples(*lines: str) -> str:
     return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
+def say(line: str, err: bool = False) -> None:
+    """Every line composer prints: one line, with no configured secret in it (printable.py)."""
+    from composer.printable import printable
+
+    typer.echo(printable(line), err=err)
+
+
 def report(error: ComposerError) -> NoReturn:
     for diagnostic in error.diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        say(str(diagnostic), err=True)
     raise typer.Exit(EXIT_PROBLEMS)
 
 
 def fail(error: CommandError) -> NoReturn:
     for line in str(error).splitlines() or [""]:
-        typer.echo(f"error: {line}", err=True)
+        say(f"error: {line}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
 def warn(line: str) -> None:
-    typer.echo(line, err=True)
+    say(line, err=True)
 
 
 def _show_version(value: bool) -> None:
@@ -88,6 +95,9 @@ def _options(
     ] = None,
 ) -> None:
     """Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text."""
+    from composer.printable import forget
+
+    forget()  # the secrets to mask are read afresh for each command
 
 
 @app.command(cls=Command, epilog=examples("composer build issues/2024-01-12.yaml", "composer build issues/ -o out/"))
@@ -142,7 +152,7 @@ def send(
     except CommandError as error:
         fail(error)
     for line in lines:
-        typer.echo(line)
+        say(line)
 
 
 @app.command(cls=Command, epilog=examples("composer publish issues/2024-01-12.yaml",
@@ -182,7 +192,7 @@ def publish(
     from composer.commands.publish import schedule_time
 
     def ask(question: str) -> bool:
-        typer.echo(question)
+        say(question)
         return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
 
     if status or list_file:
@@ -194,7 +204,7 @@ def publish(
             raise DeliveryError("--dry-run and --restart go with --list")
         when = schedule_time(at, send_now)
         done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
-                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn, test_to=test_to)
+                             ask=ask if sys.stdin.isatty() else None, echo=say, warn=warn, test_to=test_to)
     except ComposerError as error:
         report(error)
     except CommandError as error:
@@ -270,13 +280,13 @@ def check(
     try:
         result = check_report(paths, strict=strict, spam=spam)
     except CommandError as error:
-        typer.echo(f"error: {error}", err=True)
+        say(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         for line in text_lines(result):
-            typer.echo(line)
+            say(line)
         warn(summary_line(result))
     if result["summary"]["failed"]:
         raise typer.Exit(EXIT_NOT_DELIVERED)
@@ -296,6 +306,10 @@ def preview(
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
     from composer.commands.preview import serve
 
+    if not 0 <= port <= 65535:
+        # A bad option, not a problem in a file: no file:line:col; a usage error, so exit code 2.
+        say(f"error: --port {port} is not a port number; give one from 1 to 65535, or 0 for any free one", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
     try:
         serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:

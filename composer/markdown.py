@@ -58,12 +58,12 @@ def _unplaced(snippet: str, message: str) -> Diagnostic:
     return Diagnostic(message=message, snippet=snippet)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=32768)  # every field of a 10,000-item issue: each check walks them all
 def parse(source: str) -> tuple[Token, ...]:
     return tuple(_md.parse(source))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=32768)  # every field of a 10,000-item issue: each check walks them all
 def parse_inline(source: str) -> tuple[Token, ...]:
     tokens = _md.parseInline(source)
     return tuple(tokens[0].children or []) if tokens else ()

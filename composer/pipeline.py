@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from composer.codes import ERROR
+from composer.completeness import lost_content
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.loader import HOUSE_FILE, load_edition
 from composer.model.edition import Edition
@@ -41,9 +42,19 @@ class Rendered:
         return files
 
     def message(self, to: list[str] | None = None, *, test: bool = False) -> EmailMessage:
+        from composer.send.headers import header_problems
         from composer.send.message import build_message  # the email package is only needed for sending
 
-        return build_message(self.edition, self.html, self.text, to=to, test=test)
+        message = build_message(self.edition, self.html, self.text, to=to, test=test)
+        # The last check before any message is written or sent: the model refuses what could
+        # smuggle a header in, and this catches whatever got past it.
+        problems = header_problems(message)
+        if problems:
+            where = self.edition.house_path or self.edition.source_name
+            raise ComposerError([Diagnostic(path=str(where), message=f"{problem}; nothing was written or sent; "
+                                            "check the subject, headline, newsletter and sender in the issue "
+                                            "and house.yaml") for problem in problems])
+        return message
 
 
 def issue_files(paths: list[Path]) -> list[Path]:
@@ -66,7 +77,11 @@ def render(path: Path) -> Rendered:
     from composer.render_html import render_html
     from composer.render_text import render_text
 
-    return Rendered(edition, render_html(edition), render_text(edition))
+    html = render_html(edition)
+    lost = lost_content(edition, html)
+    if lost:
+        raise ComposerError(lost)
+    return Rendered(edition, html, render_text(edition))
 
 
 def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Rendered, list[Diagnostic]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class Source:
     data: Any = None
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -80,8 +82,8 @@ class Source:
         the lead), so the editor lands on the exact line, not the field's key.
         """
         line, col = self.position(loc)
-        lines = self.text.splitlines(keepends=True)
-        start = sum(len(text) for text in lines[: line - 1]) + col - 1
+        starts = self.line_starts()
+        start = (starts[line - 1] if line <= len(starts) else len(self.text)) + col - 1
         found = self.text.find(snippet, start) if snippet else -1
         for _ in range(nth):
             if found < 0:
@@ -91,9 +93,15 @@ class Source:
             found = _disguised_link(self.text, start, snippet)
         if found < 0:
             return line, col
-        before = self.text[:found]
-        found_line = before.count("\n") + 1
-        return found_line, found - (before.rfind("\n") + 1) + 1
+        found_line = bisect_right(starts, found)
+        return found_line, found - starts[found_line - 1] + 1
+
+    def line_starts(self) -> list[int]:
+        """The offset where each line begins, found once per file: locating thousands of findings
+        must not read the whole file again for each one."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        return self._line_starts
 
 
 _LINK_TARGET = re.compile(r"\]\(\s*<?")
@@ -237,10 +245,16 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     if 0 < line <= len(lines) and "\t" in lines[line - 1][: col]:
         col = lines[line - 1].index("\t") + 1
         return "a tab character is used here; YAML indents with spaces only, so replace the tab with spaces", line, col
-    if "escape" in problem:  # `"\ud800"`: an escape that writes no character
-        backslash = lines[line - 1].rfind("\\", 0, col) if 0 < line <= len(lines) else -1
-        message = f"this escape in double quotes {problem.replace('found ', 'is an ')}; remove it or fix it"
-        return message, line, backslash + 1 if backslash >= 0 else col
+    if "escape" in problem:
+        # Checked before the unclosed-quote case: ruamel reports a bad escape "while parsing a quoted scalar".
+        if 0 < line <= len(lines) and (backslash := lines[line - 1].rfind("\\", 0, col)) >= 0:
+            col = backslash + 1
+        if "Unicode" in problem:
+            return ("this escape sequence in quotes is not a character (a lone \\ud800-\\udfff is half of a pair, "
+                    "never a character on its own); type the character itself, or a valid escape such as \\u00e9",
+                    line, col)
+        return ("this backslash starts an escape sequence YAML does not know; write \\\\ for a backslash, "
+                "or use single quotes, where a backslash is just a backslash", line, col)
     if "quoted scalar" in context and error.context_mark is not None:
         # The opening quote is where the editor must look, not the end of the file.
         opening = error.context_mark

@@ -194,8 +194,8 @@ def test_an_unexpected_answer_is_one_line(httpserver, monkeypatch, issue: Path):
         "<html>Down for maintenance</html>", content_type="text/html")
     result = run_cli("publish", issue)
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("error: mailchimp: unexpected answer to POST /3.0/campaigns (200, no JSON object); "
-                                     "check the platform's status and try again")
+    assert result.stderr.strip() == ("error: mailchimp: answered 200 OK but its answer is not JSON, so the campaign "
+                                     "may have been saved; check the provider's dashboard before trying again")
     assert not (issue.parent / "2023-09-22.publish.json").exists()
 
 

@@ -277,5 +277,6 @@ def test_an_answer_without_its_data_is_one_line(httpserver, monkeypatch, issue: 
     httpserver.expect_request("/api/campaigns", method="POST").respond_with_json({"results": []})
     result = run_cli("publish", issue)
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("error: listmonk: unexpected answer to POST /api/campaigns (200, JSON without "
-                                     "data); check the platform's status and try again")
+    assert result.stderr.strip() == ("error: listmonk: answered 200 OK but its answer is no `data`, so the POST "
+                                     "/campaigns may have taken effect; check the provider's dashboard before "
+                                     "trying again")

@@ -23,9 +23,16 @@ def check_recipients(addresses: list[str], option: str = "--to") -> list[str]:
     problems: list[str] = []
     for address in addresses:
         try:
-            good.append(validate_email(address, check_deliverability=False).normalized)
+            checked = validate_email(address, check_deliverability=False)
         except EmailNotValidError as error:
             problems.append(f"{option} '{address}' is not an e-mail address ({error}); fix it and send again")
+            continue
+        # An international domain travels as its xn-- A-label; a non-ASCII local part would need SMTPUTF8.
+        if checked.ascii_email is None:
+            problems.append(f"{option} '{address}' has letters outside ASCII before the @, which most mail servers "
+                            "cannot carry; use another address")
+        else:
+            good.append(checked.ascii_email)
     if problems:
         # Not a problem in a file, so no file:line:col; a send that did not happen, so exit code 1.
         raise CommandError("\n".join(problems))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -153,3 +154,60 @@ TextOrFalse = Annotated[
     Discriminator(_text_or_false, custom_error_type="text_or_false",
                   custom_error_message="write Markdown text here, or `false` to print none"),
 ]
+
+
+# `=?charset?q?…?=` is how a mail header carries encoded text (RFC 2047). In a
+# field that becomes a header it would be decoded by every mail client, so an
+# encoded CR LF in it would start a header of its own (a `Bcc:`, say).
+HEADER_TEXT_LIMIT = 200  # characters; folded, a header line stays far under RFC 5322's 998 octets
+
+
+def _check_header_text(value: str) -> str:
+    if "=?" in value and "?=" in value:
+        raise refusal("header", "`=?…?=` is the syntax of an encoded mail header (RFC 2047) and could add "
+                                "headers of its own to the email; write the text as it should read")
+    if any(c in value for c in "\r\n\0"):
+        raise refusal("header", "this text becomes a mail header, which is one line; remove the line break "
+                                "(or NUL character) inside it")
+    if len(value) > HEADER_TEXT_LIMIT:
+        raise refusal("header", f"this text becomes a mail header and is {len(value):,} characters long; "
+                                f"shorten it to at most {HEADER_TEXT_LIMIT}")
+    return value
+
+
+# One-line text that also becomes a mail header (Subject, From, List-Id).
+HeaderInline = Annotated[Inline, AfterValidator(_check_header_text)]
+
+
+# The characters RFC 3986 allows in a URI; `<`, `>`, spaces and quotes are not among them.
+_URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def single_url_problem(value: str) -> str | None:
+    """Why `value` is not exactly one https address with a host, or None. The value is
+    never echoed when it holds a line break, so the message stays one line."""
+    if any(c in value for c in "\r\n\0"):
+        return "the address holds a line break; write it on one line, with no line break or NUL inside"
+    if not _URI_CHARACTERS.fullmatch(value):
+        bad = next(c for c in value if not _URI_CHARACTERS.fullmatch(c))
+        return (f"'{value}' is not one web address: {bad!r} cannot appear in one; "
+                "percent-encode it, or give a single https:// address")
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return f"'{value}' must be one https:// address with a host name, as in https://example.org/unsubscribe"
+    return None
+
+
+MAX_HEIGHT = 2000  # pixels; an image taller than three phone screens is a mistake, or an attack on the layout
+
+
+def _check_ascii_local_part(value: str) -> str:
+    if not value.rsplit("@", 1)[0].isascii():
+        raise refusal("address", f"'{value}' has letters outside ASCII before the @, which most mail servers "
+                                 "cannot carry (SMTPUTF8); use an ASCII address as the sender")
+    return value
+
+
+# An address in the message's own headers and envelope. Its domain may be international
+# (it is written as its xn-- A-label); the part before the @ may not.
+SenderAddress = Annotated[EmailAddress, AfterValidator(_check_ascii_local_part)]

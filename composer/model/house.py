@@ -14,17 +14,20 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from composer.model.fields import (
+    MAX_HEIGHT,
     Color,
-    EmailAddress,
     FontStack,
+    HeaderInline,
     Inline,
     Model,
     Prose,
+    SenderAddress,
     Text,
     TextOrFalse,
     WebLink,
     check_web_link,
     refusal,
+    single_url_problem,
 )
 from composer.platforms import PlatformSettings
 from composer.send import Delivery
@@ -36,7 +39,13 @@ def _check_unsubscribe(value: str) -> str:
     if _MERGE_TAG.fullmatch(value.strip()):
         return value
     if value.lower().startswith("https://"):
+        # It goes into List-Unsubscribe between < and >: anything more would add a second target.
+        # A list send fills `{token}` with a base64url token, which is safe there.
+        if problem := single_url_problem(value.replace("{token}", "token")):
+            raise refusal("unsubscribe", problem)
         return value
+    if any(c in value for c in "\r\n\0"):
+        raise refusal("unsubscribe", single_url_problem(value) or "")
     raise refusal(
         "unsubscribe",
         f"'{value}' is neither an https:// address nor a provider merge tag such as "
@@ -48,6 +57,8 @@ def _check_url_pattern(value: str) -> str:
     def refuse(message: str):
         raise refusal("pattern", message)
 
+    if any(c in value for c in "\r\n\0"):
+        refuse(single_url_problem(value) or "")
     malformed = "the web-copy pattern may only hold {date} and {slug}, each as it is, with no format after a colon"
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
@@ -61,6 +72,8 @@ def _check_url_pattern(value: str) -> str:
     except (ValueError, IndexError, KeyError):
         refuse(malformed)
     check_web_link(example)
+    if example.lower().startswith("https://") and (problem := single_url_problem(example)):
+        refuse(problem)
     return value
 
 
@@ -86,8 +99,8 @@ class StateDepartmentLines(Model):
 class Logo(Model):
     url: WebLink = Field(description="The logo image, an https:// address.")
     alt: Inline = Field(description="What the logo says, for readers who do not see images.")
-    width: int = Field(default=200, gt=0, le=552, description="Width in pixels (at most 552).")
-    height: int = Field(default=40, gt=0, description="Height in pixels.")
+    width: int = Field(default=200, gt=0, le=552, strict=True, description="Width in pixels (at most 552).")
+    height: int = Field(default=40, gt=0, le=MAX_HEIGHT, strict=True, description="Height in pixels.")
     # A version for dark backgrounds. Without one, the logo sits on a light
     # plate that stays light in dark mode, so a dark logo never disappears.
     dark_url: WebLink | None = Field(default=None, description="Optional version of the logo for dark mode.")
@@ -191,12 +204,12 @@ _SUBSCRIBE = (
 
 
 class Sender(Model):
-    name: Inline = Field(default="Diplomacy Watch", description="The sender's name in From:.")
-    address: EmailAddress = Field(
+    name: HeaderInline = Field(default="Diplomacy Watch", description="The sender's name in From:.")
+    address: SenderAddress = Field(
         default="newsletter@responsiblestatecraft.org", description="The sender's address in From:.")
-    reply_to: EmailAddress | None = Field(default=None, description="Optional Reply-To: address.")
+    reply_to: SenderAddress | None = Field(default=None, description="Optional Reply-To: address.")
     # Offered beside the https link in List-Unsubscribe, for clients that prefer mail.
-    unsubscribe_mailto: EmailAddress | None = Field(
+    unsubscribe_mailto: SenderAddress | None = Field(
         default=None, description="Optional address offered beside the https link in List-Unsubscribe.")
 
     @property
@@ -216,7 +229,8 @@ Switchable = TextOrFalse
 
 
 class House(Model):
-    newsletter: Inline = Field(default="Diplomacy Watch", description="The name before the colon in every headline.")
+    newsletter: HeaderInline = Field(default="Diplomacy Watch",
+                                     description="The name before the colon in every headline.")
     publication: Inline = Field(
         default="Responsible Statecraft", description="The magazine, in the masthead and footer.")
     publication_url: WebLink = Field(

@@ -9,7 +9,9 @@ from pydantic import AfterValidator, Field, model_validator
 from composer import markdown
 from composer.codes import CODES
 from composer.model.fields import (
+    MAX_HEIGHT,
     Credit,
+    HeaderInline,
     Inline,
     IssueDate,
     Model,
@@ -71,8 +73,10 @@ class Image(Model):
         default=None, description='Who took it, printed as "Top image credit: …", e.g. Jane Smith via Reuters.')
     # Both sizes go into the HTML so that the layout does not jump while
     # images load, and so that Outlook, which ignores CSS sizes, keeps them.
-    width: int | None = Field(default=None, gt=0, le=600, description="Width in pixels, at most 600 (the default).")
-    height: int = Field(gt=0, description="Height in pixels at that width.")
+    width: int | None = Field(
+        default=None, gt=0, le=600, strict=True, description="Width in pixels, at most 600 (the default).")
+    # Strict: YAML's `true` is not a size. Bounded: a 10,000,000-pixel spacer is no image.
+    height: int = Field(gt=0, le=MAX_HEIGHT, strict=True, description="Height in pixels at that width.")
 
 
 class Teaser(Model):
@@ -101,12 +105,12 @@ class Issue(Model):
     date: IssueDate = Field(description="The issue date, YYYY-MM-DD.")
     kind: Literal["Reporting", "Analysis"] = Field(description="The first half of the label line.")
     section: Inline = Field(description="The second half of the label line: QiOSK, or a region such as Europe.")
-    headline: Annotated[Inline, at_most(150)] = Field(
+    headline: Annotated[HeaderInline, at_most(150)] = Field(
         description='The headline after "Diplomacy Watch: ". One line; emphasis, no links.')
     dek: Annotated[Inline, at_most(300)] = Field(
         description="One sentence under the headline, usually with no final period.")
     authors: list[Inline] = Field(default=[], max_length=20, description='Names, printed as "By A, B and C".')
-    subject: Annotated[Inline, at_most(150)] | None = Field(
+    subject: Annotated[HeaderInline, at_most(150)] | None = Field(
         default=None, description="The email subject; by default the full headline.")
     preheader: Annotated[Inline, at_most(300)] | None = Field(
         default=None, description="The inbox preview text; by default the dek.")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from composer.credentials import secret, service_url
-from composer.platforms.platform import Draft, answer
+from composer.platforms.platform import Draft
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -42,13 +42,15 @@ class Buttondown:
         return call(self.client, self.name, method, self.base + path, expect=expect, explain=explain, **kwargs)
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
+        from composer.send.http import answer
+
         fields = {"subject": edition.subject, "body": html, "description": edition.preheader}
         if remembered:
             response = self._call("PATCH", f"/emails/{remembered['id']}", json=fields)
         else:
             # "draft" explicitly: the platform's old default status sends the email to everyone.
             response = self._call("POST", "/emails", expect=(201,), json={**fields, "status": "draft"})
-        email = answer(self.name, response, "id")
+        email = answer(response, self.name, ("id",), effect="the draft may have been saved")
         url = f"https://buttondown.com/emails/{email['id']}"
         return Draft(email["id"], url, {"id": email["id"]})
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text, WebLink
-from composer.platforms.platform import Draft, answer
+from composer.platforms.platform import Draft
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -84,12 +84,12 @@ class Ghost:
         return jwt.encode(claims, self._secret, algorithm="HS256", headers={"kid": self.key_id})
 
     def _call(self, method: str, path: str, expect=(200,), want: str | None = None, **kwargs) -> dict:
-        from composer.send.http import call
+        from composer.send.http import answer, call
 
         headers = {"Authorization": f"Ghost {self._token()}"}
         response = call(self.client, self.name, method, self.base + path, expect=expect, explain=_explain,
                         headers=headers, **kwargs)
-        return answer(self.name, response, *([want] if want else []))
+        return answer(response, self.name, (want,) if want else (), effect=f"the {method} {path} may have taken effect")
 
     def _current(self, post_id: str) -> dict:
         return self._call("GET", f"/posts/{post_id}/", want="posts")["posts"][0]
@@ -120,7 +120,7 @@ class Ghost:
 
     def audience(self, edition: Edition) -> str:
         slug = self._newsletter()
-        found = self._call("GET", "/newsletters/", want="newsletters", params={"filter": f"slug:{slug}"})["newsletters"]
+        found = self._call("GET", "/newsletters/", params={"filter": f"slug:{slug}"}).get("newsletters") or []
         if not found or found[0].get("status") != "active":
             raise DeliveryError(f"ghost: there is no active newsletter with the slug '{slug}'; check "
                                 "platform.ghost.newsletter in house.yaml")

@@ -10,7 +10,7 @@ from pydantic import Field, PositiveInt
 from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, WebLink
-from composer.platforms.platform import Draft, answer
+from composer.platforms.platform import Draft
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -45,11 +45,11 @@ class Listmonk:
         self.client.close()
 
     def _call(self, method: str, path: str, **kwargs):
-        from composer.send.http import call
+        from composer.send.http import answer, call
 
         response = call(self.client, self.name, method, self.base + path,
                         explain=lambda error: str(error["message"]), **kwargs)
-        return answer(self.name, response, "data")["data"]
+        return answer(response, self.name, ("data",), effect=f"the {method} {path} may have taken effect")["data"]
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
         from email.headerregistry import Address  # the email package: only publishing needs it

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from composer.credentials import secret, service_url
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text
-from composer.platforms.platform import Draft, answer
+from composer.platforms.platform import Draft
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -48,6 +48,8 @@ class Mailchimp:
                     explain=lambda e: f"{e['title']}: {e['detail']}", **kwargs)
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
+        from composer.send.http import answer
+
         sender = edition.house.sender
         settings = {
             "subject_line": edition.subject,
@@ -62,14 +64,16 @@ class Mailchimp:
             response = self._call("POST", "/campaigns", json={
                 "type": "regular", "recipients": {"list_id": self.list_id}, "settings": settings,
             })
-        campaign = answer(self.name, response, "id", "web_id")
+        campaign = answer(response, self.name, ("id", "web_id"), effect="the campaign may have been saved")
         self._call("PUT", f"/campaigns/{campaign['id']}/content", json={"html": html, "plain_text": text})
         url = f"https://{self.dc}.admin.mailchimp.com/campaigns/edit?id={campaign['web_id']}"
         return Draft(campaign["id"], url, {"id": campaign["id"], "web_id": campaign["web_id"]})
 
     def audience(self, edition: Edition) -> str:
+        from composer.send.http import answer
+
         response = self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"})
-        return str(answer(self.name, response, "name")["name"])
+        return str(answer(response, self.name, ("name",), effect="nothing was sent")["name"])
 
     def check_schedule(self, at: datetime) -> None:
         """Before the draft is touched: Mailchimp schedules on the quarter-hour only."""

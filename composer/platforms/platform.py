@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-
-from composer.diagnostics import DeliveryError
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -45,21 +43,3 @@ class SendsTests(Protocol):
     def test(self, draft: Draft, recipients: list[str]) -> str:
         """Send the draft to these reviewers only; say so, in words."""
         ...
-
-
-def answer(service: str, response: Any, *keys: str) -> dict:
-    """The JSON object a platform answered with, holding `keys`; anything else is told in one line.
-
-    A proxy's error page or a changed API can answer 200 with something else entirely.
-    """
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    missing = [key for key in keys if not isinstance(body, dict) or key not in body]
-    if missing:
-        request = response.request
-        got = "JSON without " + ", ".join(missing) if isinstance(body, dict) else "no JSON object"
-        raise DeliveryError(f"{service}: unexpected answer to {request.method} {request.url.path} "
-                            f"({response.status_code}, {got}); check the platform's status and try again")
-    return body
