@@ -175,8 +175,16 @@ def _check_header_text(value: str) -> str:
     return value
 
 
+def _header_length(value: object) -> object:
+    # Before any other work on the value, as the other length limits are, and with the header's own reason.
+    if isinstance(value, str) and len(value.strip()) > HEADER_TEXT_LIMIT:
+        raise refusal("header", f"this text becomes a mail header and is {len(value.strip()):,} characters long; "
+                                f"shorten it to at most {HEADER_TEXT_LIMIT}")
+    return value
+
+
 # One-line text that also becomes a mail header (Subject, From, List-Id).
-HeaderInline = Annotated[Inline, AfterValidator(_check_header_text)]
+HeaderInline = Annotated[Inline, AfterValidator(_check_header_text), BeforeValidator(_header_length)]
 
 
 # The characters RFC 3986 allows in a URI; `<`, `>`, spaces and quotes are not among them.
