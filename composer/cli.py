@@ -84,6 +84,31 @@ def build(
 
 
 @app.command()
+def site(
+    folder: Annotated[Path, typer.Argument(help="The folder of issues (with its house.yaml).", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the web edition.")] = Path("site"),
+    base_url: Annotated[
+        Optional[str], typer.Option("--base-url", help="The site's address; default: site_url in house.yaml.")
+    ] = None,
+) -> None:
+    """Build the web edition: a page per issue, the archive, Atom and JSON feeds, and sitemap.xml."""
+    from composer.commands.site import build_site
+
+    try:
+        result = build_site(folder, output, base_url=base_url)
+    except ComposerError as error:
+        report(error)
+    for warning in result.warnings:
+        warn(str(warning))
+    for path, size in result.written.items():
+        typer.echo(f"wrote {path}  ({size:,} bytes)")
+    for path in result.removed:
+        typer.echo(f"removed {path}")
+    typer.echo(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
+               f"{result.unchanged} unchanged, in {output}")
+
+
+@app.command()
 def send(
     issue: Annotated[Path, typer.Argument(help="The issue file to send.", show_default=False)],
     to: Annotated[list[str], typer.Option("--to", help="A reviewer's address; repeat for more.", show_default=False)],

@@ -151,6 +151,7 @@ class House(Model):
         "https://responsiblestatecraft.org/newsletter/unsubscribe/"
     )
     web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = None
+    site_url: WebLink | None = None  # where `composer site` publishes the web edition
     logo: Logo | None = None
     donate: Button | None = Button(
         label="Support independent reporting on diplomacy", url="https://responsiblestatecraft.org/donate/"
