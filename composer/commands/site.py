@@ -24,7 +24,7 @@ from composer.model.edition import Edition
 from composer.model.house import House
 from composer.output import prepare_folder, write_all
 from composer.pipeline import issue_files
-from composer.theme import default_theme_dir
+from composer.theme import default_theme_dir, environment
 from composer.web.feeds import atom, json_feed, sitemap
 from composer.web.layout import ATOM, JSON_FEED, PER_PAGE, SITEMAP, Layout, layout
 from composer.web.render import Entry, render_archive, render_page
@@ -184,6 +184,11 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
     digest = site_digest(folder, theme_dir, lay)
     manifest = _read_manifest(out)
     previous = _old_entries(manifest, digest)
+    if not previous and theme_dir:
+        # A long-lived process (the tests, the preview) must see an override file added since the last build.
+        cache = environment(theme_dir).cache
+        if cache is not None:
+            cache.clear()
     report = SiteReport(issues=len(paths))
     problems: list[Diagnostic] = []
     entries: list[Entry] = []
@@ -225,7 +230,8 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
     for path in changed:
         prepare_folder(path.parent)
     # The manifest goes last: if writing stops halfway, the next build redoes what it cannot vouch for.
-    write_all({**changed, out / MANIFEST: json.dumps(new_manifest, ensure_ascii=False).encode("utf-8")})
+    manifest_bytes = json.dumps(new_manifest, ensure_ascii=False).encode("utf-8")
+    write_all(changed if _unchanged(out / MANIFEST, manifest_bytes) else {**changed, out / MANIFEST: manifest_bytes})
     report.removed = _remove(out, [f for f in stale if isinstance(f, str) and ".." not in f and not f.startswith("/")])
     report.written = {path: len(data) for path, data in changed.items()}
     return report
