@@ -11,11 +11,11 @@ from urllib.parse import urldefrag, urlsplit
 
 import feedparser
 import pytest
+from conftest import EXAMPLES, FIXTURES, example_paths, run_cli, soup
 from lxml import etree
 
 from composer import markdown
 from composer.pipeline import render
-from conftest import EXAMPLES, FIXTURES, example_paths, run_cli, soup
 
 BASE = "https://responsiblestatecraft.org/diplomacy-watch/"
 
@@ -85,7 +85,7 @@ def test_issue_page_is_one_article_with_the_parts_in_house_order(site, path):
 
     items = doc.select("ul.items > li")
     assert len(items) == len(issue.items)
-    for li, item in zip(items, issue.items):
+    for li, item in zip(items, issue.items, strict=True):
         assert text_of(li) == "— " + " ".join(markdown.block_to_text(item).split())
     if ">" in issue.lead:
         assert doc.select(".lead blockquote")
@@ -99,7 +99,7 @@ def test_issue_page_is_one_article_with_the_parts_in_house_order(site, path):
     assert doc.find("script", src=True) is None  # nothing to run: a page reads without JavaScript
     teasers = doc.select("aside.teasers article.teaser")
     assert len(teasers) == len(issue.teasers)
-    for box, teaser in zip(teasers, issue.teasers):
+    for box, teaser in zip(teasers, issue.teasers, strict=True):
         assert [a["href"] for a in box.select("h3 a")] == [teaser.url]
         assert box.select_one(".keep-reading a")["href"] == teaser.url
 
@@ -178,7 +178,7 @@ def test_archive_lists_every_issue_newest_first(site):
     assert len(doc.find_all("h1")) == 1
     entries = doc.select("ol.archive > li")
     assert [li.time["datetime"] for li in entries] == [e.issue.date.isoformat() for e in editions]
-    for li, edition in zip(entries, editions):
+    for li, edition in zip(entries, editions, strict=True):
         assert text_of(li.h2) == markdown.inline_to_text(edition.issue.headline)
         assert page_of(site, edition.web_url) == (site / li.h2.a["href"] / "index.html").resolve()
         assert text_of(li.select_one(".dek")) == markdown.inline_to_text(edition.issue.dek)
@@ -210,7 +210,7 @@ def test_atom_feed_parses_newest_first_with_full_text(site):
     assert [link.href for link in feed.feed.links if link.rel == "self"] == [BASE + "atom.xml"]
     assert [e.link for e in feed.entries] == [e.web_url for e in editions]
     assert [e.title for e in feed.entries] == [e.title for e in editions]
-    for entry, edition in zip(feed.entries, editions):
+    for entry, edition in zip(feed.entries, editions, strict=True):
         assert entry.id == edition.web_url
         assert_full_text(entry.content[0].value, edition)
         assert entry.published_parsed[:3] == edition.issue.date.timetuple()[:3]
@@ -226,7 +226,7 @@ def test_json_feed_follows_version_1_1_newest_first_with_full_text(site):
     jsonschema.validate(feed, schema)
     assert feed["feed_url"] == BASE + "feed.json" and feed["home_page_url"] == BASE
     assert [item["url"] for item in feed["items"]] == [e.web_url for e in editions]
-    for item, edition in zip(feed["items"], editions):
+    for item, edition in zip(feed["items"], editions, strict=True):
         assert item["id"] == edition.web_url and item["title"] == edition.title
         assert_full_text(item["content_html"], edition)
         assert datetime.fromisoformat(item["date_published"]).date() == edition.issue.date

@@ -108,12 +108,15 @@ def _clashes(folder: Path, entries: list[Entry], reserved: set[str]) -> list[Dia
     seen: dict[str, Entry] = {}
     clashes = []
     for entry in entries:
+        where = str(folder / entry.source)
         if entry.file in reserved:
-            clashes.append(Diagnostic(path=str(folder / entry.source), message=f"this issue's page {entry.file} is where the site "
-                                      "keeps its archive or feeds; change `web_url` in house.yaml or give it a `slug:`"))
+            message = (f"this issue's page {entry.file} is where the site keeps its archive or feeds; "
+                       "change `web_url` in house.yaml or give the issue a `slug:`")
+            clashes.append(Diagnostic(path=where, message=message))
         elif entry.file in seen:
-            clashes.append(Diagnostic(path=str(folder / entry.source), message=f"this issue and {seen[entry.file].source} both "
-                                      f"build the page {entry.file}; give one of them its own `slug:`"))
+            message = (f"this issue and {seen[entry.file].source} both build the page {entry.file}; "
+                       "give one of them its own `slug:`")
+            clashes.append(Diagnostic(path=where, message=message))
         else:
             seen[entry.file] = entry
     return clashes
@@ -222,9 +225,11 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
     files = {**pages, **archive}
     changed = {out / f: data for f, data in files.items() if not _unchanged(out / f, data)}
     report.unchanged = len(entries) - len(pages) + len(files) - len(changed)
+    all_files = sorted([e.file for e in entries] + list(archive))
     new_manifest = {"version": MANIFEST_VERSION, "site": digest, "issues": [e.__dict__ for e in entries],
-                    "files": sorted([e.file for e in entries] + list(archive))}
-    stale = sorted(set(manifest.get("files", [])) - set(new_manifest["files"])) if manifest else []
+                    "files": all_files}
+    old_files = manifest.get("files", [])
+    stale = sorted(set(old_files) - set(all_files)) if isinstance(old_files, list) else []
 
     prepare_folder(out)
     for path in changed:

@@ -34,7 +34,7 @@ def _subtitle(house: House) -> str:
 
 def atom(house: House, layout: Layout, entries: list[Entry]) -> bytes:
     """The Atom feed of the latest issues, each with its full text."""
-    from feedgen.feed import FeedGenerator  # imports lxml; only a site build needs it
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]  # imports lxml; only a site build needs it
 
     latest = entries[:FEED_SIZE]
     feed = FeedGenerator()
@@ -65,7 +65,7 @@ def json_feed(house: House, layout: Layout, entries: list[Entry]) -> bytes:
     """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) of the latest issues."""
     items = []
     for entry in entries[:FEED_SIZE]:
-        item = {
+        item: dict = {
             "id": entry.url,
             "url": entry.url,
             "title": entry.title,

@@ -92,9 +92,9 @@ def layout(house: House, house_file: Path | None, base_url: str | None) -> Layou
     elif house.site_url:
         base = _check_base(house.site_url, where)
     else:
-        raise ComposerError.at(
-            where, "the web edition needs the site's address: add `site_url: https://…/` to house.yaml, or pass --base-url"
-        )
+        message = ("the web edition needs the site's address: "
+                   "add `site_url: https://…/` to house.yaml, or pass --base-url")
+        raise ComposerError.at(where, message)
     home = _folder_url(house.site_url) if house.site_url else base
     pattern = house.web_url
     if pattern is None:

@@ -9,8 +9,8 @@ web page is not one.
 from __future__ import annotations
 
 import json
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
@@ -85,12 +85,12 @@ def _site(layout: Layout, house: House, file: str) -> dict:
 
 def _article_data(edition: Edition, url: str) -> dict:
     issue, house = edition.issue, edition.house
-    publisher = {"@type": "Organization", "name": markdown.inline_to_text(house.publication),
+    publisher: dict = {"@type": "Organization", "name": markdown.inline_to_text(house.publication),
                  "url": house.publication_url}
     if house.logo:
         publisher["logo"] = {"@type": "ImageObject", "url": house.logo.url}
     authors = [{"@type": "Person", "name": markdown.inline_to_text(a)} for a in issue.authors] or [publisher]
-    data = {
+    data: dict = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": edition.title,
@@ -125,7 +125,7 @@ def render_page(edition: Edition, layout: Layout, source_hash: str = "") -> tupl
     issue = edition.issue
     file, url = layout.page_file(edition), layout.page_url(edition)
     image = {"url": issue.image.url, "alt": markdown.inline_to_text(issue.image.alt)} if issue.image else None
-    page = {
+    page: dict = {
         "file": file,
         "url": url,
         "description": markdown.inline_to_text(issue.dek),
@@ -138,7 +138,7 @@ def render_page(edition: Edition, layout: Layout, source_hash: str = "") -> tupl
     entry = Entry(
         source=edition.source_name, hash=source_hash, file=file, url=url, date=issue.date.isoformat(),
         title=edition.title, headline_html=markdown.inline_to_html(issue.headline),
-        dek=page["description"], dek_html=markdown.inline_to_html(issue.dek), label=edition.label,
+        dek=markdown.inline_to_text(issue.dek), dek_html=markdown.inline_to_html(issue.dek), label=edition.label,
         authors=[markdown.inline_to_text(a) for a in issue.authors], image=image,
         content_html=render_content(edition),
     )
