@@ -29,6 +29,7 @@ from composer.hosts import LOOPBACK
 from composer.loader import HOUSE_FILE
 from composer.pipeline import render_checked
 from composer.theme import default_theme_dir
+from composer.web.render import render_preview
 
 # The email may not run scripts or load anything but images: it is shown as mail clients show it.
 EMAIL_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -45,6 +46,7 @@ class Snapshot:
     meta: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     build_ms: float = 0.0
+    web: bytes = b""  # the issue's page of the web edition
 
     def state(self) -> dict:
         return {"version": self.version, **self.meta, "problems": self.problems, "build_ms": round(self.build_ms, 1)}
@@ -67,6 +69,7 @@ class Preview:
         try:
             # The same checks as `build`: what would stop a build shows in the overlay.
             built, warnings = render_checked(self.issue)
+            web = render_preview(built.edition).encode("utf-8")
         except ComposerError as error:
             problems = [str(d) for d in error.diagnostics]
         except Exception as error:  # noqa: BLE001 - the preview must outlive any one broken save
@@ -74,7 +77,8 @@ class Preview:
         else:
             problems = []
         if problems:
-            snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems)
+            snapshot = Snapshot(previous.version + 1, previous.html, previous.text, previous.meta, problems,
+                                web=previous.web)
         else:
             self.warnings = [str(w) for w in warnings]
             self.theme_dir = built.edition.theme_dir
@@ -88,7 +92,7 @@ class Preview:
                 "warn_size": budget.WARN_BYTES,
                 "clip_size": budget.CLIP_BYTES,
             }
-            snapshot = Snapshot(previous.version + 1, html, built.text.encode("utf-8"), meta, [])
+            snapshot = Snapshot(previous.version + 1, html, built.text.encode("utf-8"), meta, [], web=web)
         snapshot.build_ms = (time.perf_counter() - started) * 1000
         self.snapshot = snapshot
         return snapshot
@@ -166,6 +170,13 @@ class Preview:
             headers={"Cache-Control": "no-store", "Content-Security-Policy": EMAIL_CSP},
         )
 
+    async def web_page(self, request: Request) -> Response:
+        return Response(
+            self.snapshot.web,
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Content-Security-Policy": EMAIL_CSP},
+        )
+
     async def email_text(self, request: Request) -> Response:
         return Response(self.snapshot.text, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
 
@@ -180,6 +191,7 @@ class Preview:
             Route("/", self.page),
             Route("/email.html", self.email_html),
             Route("/email.txt", self.email_text),
+            Route("/web.html", self.web_page),
             Route("/state", self.state),
             Route("/events", self.events),
         ]

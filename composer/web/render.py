@@ -166,3 +166,16 @@ def render_archive(house: House, theme_dir: Path | None, layout: Layout, file: s
     context = {"edition": None, "house": house, "archive": archive, "site": _site(layout, house, file),
                "long_date": long_date}
     return _render(theme_dir, ARCHIVE, context)
+
+
+def render_preview(edition: Edition) -> str:
+    """The issue's page for `composer preview`: at the site's address, or at a stand-in one when none is set."""
+    from composer.diagnostics import ComposerError
+    from composer.model.edition import DEFAULT_PAGE
+    from composer.web.layout import layout
+
+    try:
+        lay = layout(edition.house, edition.house_path, None)
+    except ComposerError:
+        lay = Layout("https://example.invalid/", DEFAULT_PAGE)  # no site yet: the page still shows
+    return render_page(edition, lay)[0]
