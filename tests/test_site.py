@@ -331,6 +331,11 @@ def test_rebuild_rewrites_only_what_changed_and_removes_deleted_issues(tmp_path)
     assert deleted.stem not in (out / "sitemap.xml").read_text()
     assert [e["file"] for e in json.loads((out / ".composer-site.json").read_text())["issues"]
             if e["source"] == deleted.name] == []
+    # The newest issue went, so the 21st moved up into the feeds: with its full text like the others.
+    feed = feedparser.parse((out / "atom.xml").read_bytes())
+    assert len(feed.entries) == 20 and feed.entries[-1].link.endswith(f"/{paths[-21].stem}/")
+    for entry in feed.entries:
+        assert "one of them said" in entry.content[0].value and entry.content[0].value.count("<li>") == 2
 
 
 def test_a_template_change_rebuilds_every_page(tmp_path):

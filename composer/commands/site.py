@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +24,8 @@ from composer.loader import HOUSE_FILE, load_edition, load_house
 from composer.model.edition import Edition
 from composer.model.house import House
 from composer.output import prepare_folder, write_all
-from composer.pipeline import issue_files
 from composer.theme import default_theme_dir, environment
-from composer.web.feeds import atom, json_feed, sitemap
+from composer.web.feeds import FEED_SIZE, atom, json_feed, sitemap
 from composer.web.layout import ATOM, JSON_FEED, PER_PAGE, SITEMAP, Layout, layout
 from composer.web.render import Entry, render_archive, render_page
 
@@ -123,30 +123,42 @@ def _clashes(folder: Path, entries: list[Entry], reserved: set[str]) -> list[Dia
 
 
 def _archive_files(house: House, theme_dir: Path | None, lay: Layout,
-                   entries: list[Entry]) -> tuple[dict[str, bytes], list[tuple[str, str | None]]]:
-    """The archive pages, the pages per year, the feeds and the sitemap: (files, sitemap pages)."""
+                   entries: list[Entry]) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    """The archive pages, the pages per year, the feeds and the sitemap, each as (key, how to make it).
+
+    The key names everything the file shows (which issues, in which versions, on
+    which page of how many), so an unchanged key means the file need not be made again.
+    """
     name = house.newsletter
     chunks = [entries[i:i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
     years = sorted({int(e.date[:4]) for e in entries}, reverse=True)
-    files: dict[str, bytes] = {}
-    pages: list[tuple[str, str | None]] = []
+    files: dict[str, tuple[str, Callable[[], bytes]]] = {}
+
+    def key(*parts: object, listed: list[Entry]) -> str:
+        return _digest(repr(parts).encode(), *(f"{e.source} {e.hash} {e.file}".encode() for e in listed))
+
+    def archive(file: str, listed: list[Entry], heading: str, number: int = 1, pages: int = 1) -> None:
+        def make() -> bytes:
+            return render_archive(house, theme_dir, lay, file, listed, heading=heading, number=number,
+                                  pages=pages, years=years).encode("utf-8")
+
+        files[file] = (key("archive", heading, number, pages, years, listed=listed), make)
+
+    sitemap_pages: list[tuple[str, str | None]] = []
     for number, chunk in enumerate(chunks, start=1):
-        file = Layout.index_file(number)
         heading = f"{name}: every issue" + (f", page {number} of {len(chunks)}" if number > 1 else "")
-        files[file] = render_archive(house, theme_dir, lay, file, chunk, heading=heading, number=number,
-                                     pages=len(chunks), years=years).encode("utf-8")
-        pages.append((file, chunk[0].date if chunk else None))
+        archive(Layout.index_file(number), chunk, heading, number, len(chunks))
+        sitemap_pages.append((Layout.index_file(number), chunk[0].date if chunk else None))
     for year in years:
-        file = Layout.year_file(year)
         of_year = [e for e in entries if e.date.startswith(f"{year}-")]
-        files[file] = render_archive(house, theme_dir, lay, file, of_year, heading=f"{name} in {year}",
-                                     years=years).encode("utf-8")
-        pages.append((file, of_year[0].date))
-    pages += [(e.file, e.date) for e in entries]
-    files[ATOM] = atom(house, lay, entries)
-    files[JSON_FEED] = json_feed(house, lay, entries)
-    files[SITEMAP] = sitemap(lay, pages)
-    return files, pages
+        archive(Layout.year_file(year), of_year, f"{name} in {year}")
+        sitemap_pages.append((Layout.year_file(year), of_year[0].date))
+    sitemap_pages += [(e.file, e.date) for e in entries]
+    latest = entries[:FEED_SIZE]
+    files[ATOM] = (key("atom", listed=latest), lambda: atom(house, lay, entries))
+    files[JSON_FEED] = (key("json", listed=latest), lambda: json_feed(house, lay, entries))
+    files[SITEMAP] = (_digest(repr(sitemap_pages).encode()), lambda: sitemap(lay, sitemap_pages))
+    return files
 
 
 def _unchanged(path: Path, data: bytes) -> bool:
@@ -179,7 +191,8 @@ def _remove(out: Path, files: list[str]) -> list[Path]:
 
 def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteReport:
     """Render the web edition of the issues in `folder` into `out`; on any problem, write nothing."""
-    paths = issue_files([folder])
+    # Not pipeline.issue_files: importing the pipeline loads the email renderer, a third of a rebuild's time.
+    paths = sorted(p for p in folder.glob("*.yaml") if p.name != HOUSE_FILE) if folder.is_dir() else []
     if not paths:
         raise ComposerError.at(folder, "no issue files found; give a folder of issue .yaml files")
     house, theme_dir = load_house(folder)
@@ -217,17 +230,33 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
         pages[entry.file] = html.encode("utf-8")
         entries.append(entry)
     entries.sort(key=lambda e: (e.date, e.source), reverse=True)
-    archive, _ = _archive_files(house, theme_dir, lay, entries) if not problems else ({}, [])
+    # The manifest keeps the full text of the feeds' issues only; one that moves up into them is rendered again.
+    for n, entry in enumerate(entries[:FEED_SIZE]):
+        if not entry.content_html and not problems:
+            try:
+                html, entries[n], findings = _render_issue(folder / entry.source, lay, entry.hash)
+            except ComposerError as error:
+                problems += error.diagnostics
+                continue
+            entries[n].source = entry.source
+            pages[entries[n].file] = html.encode("utf-8")
+    archive = _archive_files(house, theme_dir, lay, entries) if not problems else {}
     problems += _clashes(folder, entries, set(archive))
     if problems:
         raise ComposerError(problems)
 
-    files = {**pages, **archive}
+    old_keys = manifest.get("archive", {}) if previous else {}
+    keys = {file: made_by[0] for file, made_by in archive.items()}
+    files = dict(pages)
+    for file, (file_key, make) in archive.items():
+        if not (isinstance(old_keys, dict) and old_keys.get(file) == file_key and (out / file).is_file()):
+            files[file] = make()
     changed = {out / f: data for f, data in files.items() if not _unchanged(out / f, data)}
-    report.unchanged = len(entries) - len(pages) + len(files) - len(changed)
+    report.unchanged = len(entries) + len(archive) - len(changed)
     all_files = sorted([e.file for e in entries] + list(archive))
-    new_manifest = {"version": MANIFEST_VERSION, "site": digest, "issues": [e.__dict__ for e in entries],
-                    "files": all_files}
+    kept = [e.__dict__ if n < FEED_SIZE else {**e.__dict__, "content_html": ""} for n, e in enumerate(entries)]
+    new_manifest = {"version": MANIFEST_VERSION, "site": digest, "issues": kept,
+                    "archive": keys, "files": all_files}
     old_files = manifest.get("files", [])
     stale = sorted(set(old_files) - set(all_files)) if isinstance(old_files, list) else []
 

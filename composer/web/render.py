@@ -18,7 +18,6 @@ from markupsafe import Markup
 from composer import markdown
 from composer.model.edition import Edition
 from composer.model.house import House
-from composer.render_html import _template_error
 from composer.theme import environment
 from composer.web.layout import ATOM, JSON_FEED, Layout, link
 
@@ -55,6 +54,8 @@ def _render(theme_dir: Path | None, name: str, context: dict) -> str:
     try:
         return environment(theme_dir).get_template(name).render(context)
     except Exception as error:  # a house's own template can fail in any way at all
+        from composer.render_html import _template_error  # mjml and premailer load only for this
+
         raise _template_error(error, name) from None
 
 
