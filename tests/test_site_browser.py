@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from browser import contrast, open_email, screenshot
-from test_browser import TEXT_COLOURS
-
 from conftest import EXAMPLES, run_cli
+from test_browser import TEXT_COLOURS
 
 PAGES = ["2023-09-22/index.html", "index.html"]
 
