@@ -105,8 +105,8 @@ def main() -> None:
     print(f"{'':44} {'wall':>8} {'CPU':>8}")
     for label, name in rows:
         print(f"{label:44} {wall[name]:7.2f}s {cpu[name]:7.2f}s")
-    print(f"ratio cold site / email build: wall {wall['cold'] / wall['email']:.2f}, CPU {cpu['cold'] / cpu['email']:.2f}; "
-          f"one-issue rebuild / email build: wall {wall['one'] / wall['email']:.3f}, CPU {cpu['one'] / cpu['email']:.3f}")
+    for label, name in (("cold site", "cold"), ("one-issue rebuild", "one")):
+        print(f"ratio {label} / email build: wall {wall[name] / wall['email']:.3f}, CPU {cpu[name] / cpu['email']:.3f}")
 
 
 if __name__ == "__main__":
