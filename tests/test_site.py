@@ -431,3 +431,18 @@ def test_a_site_needs_an_address(tmp_path):
     assert bad.exit_code == 2 and bad.stderr.startswith("--base-url:1:1: 'ftp://x' is not a site address")
     assert not (tmp_path / "site").exists()
     assert os.listdir(tmp_path) == ["issues"]
+
+
+def test_a_broken_web_template_is_reported_with_its_file_and_line(tmp_path):
+    folder = tmp_path / "issues"
+    write_issues(folder, 2)
+    (folder / "theme" / "web").mkdir(parents=True)
+    (folder / "theme" / "web" / "page.html.j2").write_text('{% extends "web/base.html.j2" %}\n{% block main %}\n'
+                                                           "{{ issue.headline | inline }\n{% endblock %}\n")
+    with open(folder / "house.yaml", "a") as house:
+        house.write("templates: theme\n")
+    result = run_cli("site", folder, "-o", tmp_path / "site")
+    assert result.exit_code == 2
+    [line] = set(result.stderr.splitlines())
+    assert line.startswith(f"{folder / 'theme' / 'web' / 'page.html.j2'}:3:1: template error")
+    assert not (tmp_path / "site").exists()
