@@ -84,7 +84,7 @@ def main() -> None:
 
         def change_one() -> None:
             # Each run changes the issue's text, so every run has a page to rewrite.
-            changing.write_text(original.replace("dek: ", f"dek: Draft {next(flips)}: ", 1))
+            changing.write_text(original.replace("dek: ", f"dek: Draft {next(flips)}, ", 1))
 
         seconds([composer, "site", str(issues), "-o", str(site)])  # warm-up: disk caches, bytecode, templates
         seconds([composer, "build", str(issues), "-o", str(email)])
