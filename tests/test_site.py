@@ -446,3 +446,23 @@ def test_a_broken_web_template_is_reported_with_its_file_and_line(tmp_path):
     [line] = set(result.stderr.splitlines())
     assert line.startswith(f"{folder / 'theme' / 'web' / 'page.html.j2'}:3:1: template error")
     assert not (tmp_path / "site").exists()
+
+
+def test_top_image_is_a_figure_with_its_credit_and_the_sharing_image(tmp_path):
+    folder = tmp_path / "issues"
+    [path] = write_issues(folder, 1)
+    path.write_text(path.read_text() + (
+        "image:\n  url: https://example.org/top.jpg\n  alt: Delegates around a long table\n"
+        "  credit: Jane Smith via Reuters\n  width: 600\n  height: 338\n"))
+    assert run_cli("site", folder, "-o", tmp_path / "site").exit_code == 0
+    doc = soup((tmp_path / "site" / path.stem / "index.html").read_text())
+    [figure] = doc.select("article.issue figure")
+    assert figure.find_previous("h1") is not None and figure.find_next("div", class_="lead") is not None
+    assert (figure.img["src"], figure.img["alt"], figure.img["width"], figure.img["height"]) == (
+        "https://example.org/top.jpg", "Delegates around a long table", "600", "338")
+    assert text_of(figure.figcaption) == "Top image credit: Jane Smith via Reuters"
+    assert doc.find("meta", property="og:image")["content"] == "https://example.org/top.jpg"
+    assert doc.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
+    assert json.loads(doc.find("script", type="application/ld+json").string)["image"] == ["https://example.org/top.jpg"]
+    feed = json.loads((tmp_path / "site" / "feed.json").read_text())
+    assert feed["items"][0]["image"] == "https://example.org/top.jpg"

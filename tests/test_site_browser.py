@@ -9,7 +9,7 @@ from browser import contrast, open_email, screenshot
 from conftest import EXAMPLES, run_cli
 from test_browser import TEXT_COLOURS
 
-PAGES = ["2023-09-22/index.html", "index.html"]
+PAGES = ["2023-09-22/index.html", "2023-06-09/index.html", "index.html"]
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [375, 1200], ids=["375px", "1200px"])
-@pytest.mark.parametrize("name", PAGES, ids=["issue", "archive"])
+@pytest.mark.parametrize("name", PAGES, ids=["issue", "issue-with-image", "archive"])
 def test_page_reads_well_at_every_width_and_scheme(browser, site, name, width, scheme):
     html = (site / name).read_text()
     page = open_email(browser, html, width=width, scheme=scheme)
