@@ -135,13 +135,18 @@ def send(
 def publish(
     issue: Annotated[Path, typer.Argument(help="The issue file to publish.", show_default=False)],
     platform: Annotated[
-        Optional[str], typer.Option("--platform", help="mailchimp or buttondown; default from house.yaml.")
+        Optional[str],
+        typer.Option("--platform", help="mailchimp, buttondown, ghost or listmonk; default from house.yaml."),
     ] = None,
     send_now: Annotated[bool, typer.Option("--send", help="After saving the draft, send it to the list (asks first).")] = False,
     at: Annotated[
         Optional[str], typer.Option("--at", help="With --send: schedule for this time instead, e.g. 2024-01-12T09:00+00:00.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
+    test_to: Annotated[
+        Optional[list[str]], typer.Option("--test-to", help="After saving, the platform sends a test to this reviewer "
+                                          "(listmonk); repeat for more.", show_default=False)
+    ] = None,
 ) -> None:
     """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it."""
     from composer.commands.publish import publish as publish_issue
@@ -154,7 +159,7 @@ def publish(
     try:
         when = schedule_time(at, send_now)
         done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
-                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn)
+                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn, test_to=test_to)
     except ComposerError as error:
         report(error)
     except DeliveryError as error:

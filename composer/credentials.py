@@ -17,3 +17,13 @@ def secret(name: str, service: str) -> str:
 def service_url(name: str) -> str | None:
     """A replacement API address (COMPOSER_<SERVICE>_URL): the tests' local servers, or a proxy."""
     return os.environ.get(name) or None
+
+
+def secure_address(url: str, service: str, setting: str) -> str:
+    """A house-configured API address that credentials may go to: https, or plain http to this machine only."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")):
+        return url.rstrip("/")
+    raise DeliveryError(f"{service}: {setting} must start with https:// so the credentials travel encrypted")

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from composer.commands.send import Echo, render_for_sending
+from composer.commands.send import Echo, check_recipients, render_for_sending
 from composer.diagnostics import DeliveryError
 from composer.platforms import platform_for
+from composer.platforms.platform import SendsTests
 from composer.platforms.state import PublishState
 
 Ask = Callable[[str], bool]
@@ -32,19 +33,30 @@ def schedule_time(at: str | None, send_now: bool) -> datetime | None:
 
 
 def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime | None, ask: Ask | None,
-            yes: bool, echo: Echo, warn: Echo) -> bool:
+            yes: bool, echo: Echo, warn: Echo, test_to: list[str] | None = None) -> bool:
     """Save the draft, then send or schedule it if asked. False when the editor declined the send.
 
     `ask` puts the question to the editor at a terminal; None means there is none.
+    `test_to` has the platform send reviewers a test of the saved draft.
     """
+    if test_to and send_now:
+        raise DeliveryError("--test-to is for reviewing the draft first; "
+                            "send it to the list in a later run with --send")
+    reviewers = check_recipients(test_to) if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
     chosen = platform_for(edition, platform)
+    tester = chosen if isinstance(chosen, SendsTests) else None
+    if reviewers and tester is None:
+        raise DeliveryError(f"{chosen.name}: composer cannot send a test through this platform; "
+                            "use `composer send --to` for a test copy")
     state = PublishState(issue)
     state.check_writable()
     draft = chosen.save(edition, rendered.html, rendered.text, state.draft(chosen.name))
     state.remember(chosen.name, draft)
     echo(f"{chosen.name}: draft {draft.id} saved; review it at {draft.url}")
+    if reviewers and tester is not None:
+        echo(f"{chosen.name}: {tester.test(draft, reviewers)}")
     if not send_now:
         return True
     audience = chosen.audience(edition)

@@ -5,7 +5,8 @@ and, on request, sends or schedules it. Every platform module declares:
   NAME          its name in house.yaml and on the command line;
   SETTINGS      its settings under `platform:` in house.yaml, as (type, default), or None;
   from_house()  the platform, configured from the edition's house and its secrets;
-and a class implementing platform.Platform. The `platform:` settings and the
+and a class implementing platform.Platform, and platform.SendsTests when the
+platform's API can send reviewers a test. The `platform:` settings and the
 list of names are derived from PLATFORMS.
 """
 
@@ -17,13 +18,13 @@ from pydantic import create_model
 
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model
-from composer.platforms import buttondown, mailchimp
+from composer.platforms import buttondown, ghost, listmonk, mailchimp
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
     from composer.platforms.platform import Platform
 
-PLATFORMS = {module.NAME: module for module in (mailchimp, buttondown)}
+PLATFORMS = {module.NAME: module for module in (mailchimp, buttondown, ghost, listmonk)}
 
 _settings: dict[str, Any] = {name: module.SETTINGS for name, module in PLATFORMS.items() if module.SETTINGS}
 # `platform:` in house.yaml.
@@ -41,5 +42,6 @@ def platform_for(edition: Edition, name: str | None) -> Platform:
         raise DeliveryError("no platform configured; set `platform: {provider: mailchimp}` in house.yaml or pass --platform")
     module = PLATFORMS.get(name)
     if module is None:
-        raise DeliveryError(f"unknown platform '{name}'; choose {' or '.join(PLATFORMS)}")
+        *others, last = PLATFORMS
+        raise DeliveryError(f"unknown platform '{name}'; choose {', '.join(others)} or {last}")
     return module.from_house(edition)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -30,4 +30,13 @@ class Platform(Protocol):
 
     def send(self, draft: Draft, at: datetime | None) -> str:
         """Send the draft now, or schedule it for `at`; say which, in words."""
+        ...
+
+
+@runtime_checkable
+class SendsTests(Protocol):
+    """A platform that can send reviewers a test of a saved draft (not every one offers it through its API)."""
+
+    def test(self, draft: Draft, recipients: list[str]) -> str:
+        """Send the draft to these reviewers only; say so, in words."""
         ...
