@@ -44,3 +44,18 @@ def test_page_reads_well_at_every_width_and_scheme(browser, site, name, width, s
         assert not faint, faint
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("name", PAGES, ids=["issue", "issue-with-image", "archive"])
+def test_narrowest_phone_and_print(browser, site, name):
+    page = open_email(browser, (site / name).read_text(), width=320)
+    try:
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+        page.emulate_media(media="print", color_scheme="dark")
+        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+        assert page.evaluate("() => getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+        hidden = page.evaluate("""() => [...document.querySelectorAll('.site-nav, .teasers, .button, .pagination')]
+            .map(el => getComputedStyle(el).display)""")
+        assert hidden and set(hidden) == {"none"}
+    finally:
+        page.context.close()
