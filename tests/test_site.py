@@ -79,6 +79,10 @@ def test_issue_page_is_one_article_with_the_parts_in_house_order(site, path):
         first("appeal", lambda el: el.name == "p" and text_of(el).startswith("Dear RS readers:")),
         first("subscribe", lambda el: el.name == "section" and "subscribe" in el.get("class", [])),
     ]
+    social = getattr(house, "social", [])  # house.yaml's `social:` accounts, where the model has them
+    if social:
+        order.append(first("social links", lambda el: el.name == "nav" and "social" in el.get("class", [])))
+        assert [a["href"] for a in doc.select("nav.social a")] == [account.url for account in social]
     if issue.teasers:
         order.append(first("teasers", lambda el: el.name == "h2" and text_of(el) == house.lead_ins.teasers))
     assert order == sorted(order)
