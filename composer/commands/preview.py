@@ -1,7 +1,7 @@
 """`composer preview`: a local web page that follows the editor's saves.
 
-A small Starlette app serves the preview page, the built email and its plain
-text, and a server-sent-events stream. watchfiles watches the issue, its
+A small Starlette app serves the preview page, the built email, its plain
+text and the issue's web page, and a server-sent-events stream. watchfiles watches the issue, its
 house.yaml and the theme; every save re-renders the issue and tells the open
 pages, which reload the email frame in place. A broken save keeps the last
 good render on screen, under an overlay with the problems.
