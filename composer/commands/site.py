@@ -225,7 +225,6 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
         except ComposerError as error:
             problems += error.diagnostics
             continue
-        entry.source = path.name
         report.warnings += findings
         pages[entry.file] = html.encode("utf-8")
         entries.append(entry)
@@ -238,7 +237,6 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
             except ComposerError as error:
                 problems += error.diagnostics
                 continue
-            entries[n].source = entry.source
             pages[entries[n].file] = html.encode("utf-8")
     archive = _archive_files(house, theme_dir, lay, entries) if not problems else {}
     problems += _clashes(folder, entries, set(archive))

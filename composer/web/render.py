@@ -137,7 +137,7 @@ def render_page(edition: Edition, layout: Layout, source_hash: str = "") -> tupl
     context = {**_context(edition), "page": page, "site": _site(layout, edition.house, file)}
     html = _render(edition.theme_dir, PAGE, context)
     entry = Entry(
-        source=edition.source_name, hash=source_hash, file=file, url=url, date=issue.date.isoformat(),
+        source=Path(edition.source_name).name, hash=source_hash, file=file, url=url, date=issue.date.isoformat(),
         title=edition.title, headline_html=markdown.inline_to_html(issue.headline),
         dek=markdown.inline_to_text(issue.dek), dek_html=markdown.inline_to_html(issue.dek), label=edition.label,
         authors=[markdown.inline_to_text(a) for a in issue.authors], image=image,
