@@ -91,8 +91,11 @@ def test_issue_page_is_one_article_with_the_parts_in_house_order(site, path):
     assert len(items) == len(issue.items)
     for li, item in zip(items, issue.items, strict=True):
         assert text_of(li) == "— " + " ".join(markdown.block_to_text(item).split())
-    if ">" in issue.lead:
-        assert doc.select(".lead blockquote")
+    def quotes(source: str) -> int:
+        return sum(token.type == "blockquote_open" for token in markdown.parse(source))
+
+    assert len(doc.select(".lead blockquote")) == quotes(issue.lead)
+    assert len(doc.select(".state-department blockquote")) == quotes(edition.state_department_text)
     assert text_of(doc.select_one(".state-department")).endswith(
         " ".join(markdown.block_to_text(edition.state_department_text).split())[-40:])
     if issue.image:
@@ -100,7 +103,8 @@ def test_issue_page_is_one_article_with_the_parts_in_house_order(site, path):
         assert figure.img["src"] == issue.image.url and figure.img["alt"]
         if issue.image.credit:
             assert text_of(figure.figcaption) == "Top image credit: " + markdown.inline_to_text(issue.image.credit)
-    assert doc.find("script", src=True) is None  # nothing to run: a page reads without JavaScript
+    # Nothing to run: the one script element is data for search engines.
+    assert [script.get("type") for script in doc.find_all("script")] == ["application/ld+json"]
     teasers = doc.select("aside.teasers article.teaser")
     assert len(teasers) == len(issue.teasers)
     for box, teaser in zip(teasers, issue.teasers, strict=True):
