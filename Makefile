@@ -19,7 +19,7 @@ demo: $(BIN)/composer
 	$(BIN)/composer build examples/ -o build/
 	$(BIN)/composer site examples/ -o build/site/
 
-# chromium, spamassassin and npm, for the browser, spam and compatibility tests.
+# chromium, spamassassin, npm and Java, for the browser, spam, compatibility and validator tests.
 system-packages:
 	@bash .ci/system-packages
 

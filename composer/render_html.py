@@ -33,6 +33,7 @@ import mjml  # noqa: E402
 from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
+from composer import mjml_fixes  # noqa: E402
 from composer.diagnostics import ComposerError  # noqa: E402
 from composer.model.edition import Edition  # noqa: E402
 from composer.theme import environment  # noqa: E402
@@ -90,7 +91,7 @@ def compile_mjml(source: str) -> str:
             "email.mjml.j2",
             f"the theme uses <{unknown.group(1)}>, which is not an MJML component; check its spelling",
         )
-    return html
+    return mjml_fixes.fix(html)
 
 
 def inline_css(html: str, css: str) -> str:
@@ -110,5 +111,5 @@ def inline_css(html: str, css: str) -> str:
 
 
 def render_html(edition: Edition) -> str:
-    html = compile_mjml(render_mjml(edition))
+    html = mjml_fixes.label_email(compile_mjml(render_mjml(edition)), edition.subject)
     return inline_css(html, render_css(edition, "inline.css.j2"))

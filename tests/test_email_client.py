@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 
+import mjml
+
+from composer.mjml_fixes import merge_outlook_blocks
 from composer.render_html import compile_mjml, inline_css, render_css, render_mjml
 from conftest import soup
 
 MSO = re.compile(r"<!--\[if [^\]]*mso[^\]]*\]>")
+MSO_BLOCK = re.compile(r"<!--\[if mso \| IE\]>(.*?)<!\[endif\]-->", re.S)
+ADJACENT_MSO = re.compile(r"(?<!<!--)<!\[endif\]-->\s*<!--\[if mso \| IE\]>")
 VAGUE_LINK_TEXT = {"click here", "here", "read more", "more", "this link", "link", "learn more"}
 
 
@@ -20,11 +25,63 @@ def test_every_mso_conditional_survives_inlining(example):
     assert MSO.findall(inlined) == before
 
 
+def outlook_blocks(html: str) -> list[str]:
+    return MSO_BLOCK.findall(html)
+
+
 def test_columns_keep_their_outlook_width(example):
     html = example.html
     columns = html.count('class="mj-outlook-group-fix mj-column-per-100"')
     assert columns > 5
-    assert html.count('<!--[if mso | IE]><td style="vertical-align:top;width:600px;"><![endif]-->') == columns
+    cells = sum(block.count('<td style="vertical-align:top;width:600px;">') for block in outlook_blocks(html))
+    assert cells == columns
+
+
+def test_outlook_tables_carry_every_class_of_their_section(example):
+    # Official MJML suffixes each of a section's classes with -outlook, not only the last.
+    sections = soup(example.html).select("div.dw-band, div.dw-fineprint")
+    assert len(sections) > 5 and any(len(div["class"]) > 1 for div in sections)
+    tables = [soup(block).find("table", class_=True) for block in outlook_blocks(example.html)]
+    outlook = [" ".join(t["class"]) for t in tables if t is not None and "mj-outlook-group-fix" not in t["class"]]
+    assert outlook == [" ".join(f"{name}-outlook" for name in div["class"]) for div in sections]
+
+
+def test_adjacent_outlook_blocks_are_merged(example):
+    # One Outlook-only block that ends where the next begins is only bytes against Gmail's clipping limit.
+    assert not ADJACENT_MSO.search(example.html)
+    assert len(outlook_blocks(example.html)) > 5
+
+
+def test_merging_keeps_what_every_client_sees(example):
+    compiled = mjml.mjml2html(render_mjml(example.edition), fonts={}, disable_comments=True)
+    merged = merge_outlook_blocks(compiled)
+    assert len(ADJACENT_MSO.findall(compiled)) > 10  # what mjml-python leaves
+    assert not ADJACENT_MSO.search(merged)
+
+    def outlook_view(html: str) -> str:  # Outlook opens every block
+        return re.sub(r"(?<!<!--)<!\[endif\]-->|<!--\[if mso \| IE\]>", "", html)
+
+    assert outlook_view(merged) == outlook_view(compiled)
+    assert MSO_BLOCK.sub("", merged) == MSO_BLOCK.sub("", compiled)  # everyone else skips them
+
+
+def test_outlook_blocks_as_official_mjml_writes_them(example):
+    from npm_tools import official_mjml
+
+    source = render_mjml(example.edition)
+    official, ours = official_mjml(source), compile_mjml(source)
+
+    def outlook_classes(html: str) -> list[str]:
+        return [" ".join(t["class"]) for block in outlook_blocks(html) for t in soup(block).find_all("table", class_=True)]
+
+    assert len(outlook_blocks(ours)) == len(outlook_blocks(official))
+    assert outlook_classes(ours) == outlook_classes(official)
+    assert not ADJACENT_MSO.search(official)
+
+
+def test_links_open_the_clients_own_way(example):
+    # Gmail ignores target=_blank and caniemail flags it; every client opens links outside the email anyway.
+    assert not soup(example.html).find_all(target=True)
 
 
 def test_buttons_keep_their_outlook_fallback(example):

@@ -95,8 +95,9 @@ def check_received(received, issue: Path) -> email.message.EmailMessage:
     assert abs(sent_at.timestamp() - time.time()) < 300
     assert message["List-Unsubscribe"] == "<https://responsiblestatecraft.org/newsletter/unsubscribe/>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    for name in ("From", "Sender", "Reply-To"):
+    for name in ("From", "Reply-To"):
         assert message[name].addresses[0].addr_spec == "newsletter@responsiblestatecraft.org"
+    assert message["Sender"] is None  # RFC 5322 3.6.2: not when it would equal From
     return message
 
 

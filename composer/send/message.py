@@ -26,14 +26,39 @@ def _address(name: str, address: str) -> Address:
     return Address(display_name=name, username=user, domain=domain)
 
 
+def _set_subject(message: EmailMessage, subject: str) -> None:
+    """The Subject as the email package folds it, less two of its habits.
+
+    For a subject just too long for the first line, the email package leaves that
+    line empty ("Subject:" and nothing more). Written out again by any relay that
+    uses the email package, it becomes "Subject: " with a space, and a DKIM
+    signature with simple header canonicalisation no longer verifies. So the
+    first word moves up. And a line may end in a space before the fold, which
+    unfolds to a double space in front of a non-ASCII word; that space goes.
+    """
+    policy = email.policy.SMTP  # the policy the message is built and written with
+    folded = policy.header_factory("Subject", subject).fold(policy=policy)
+    lines = folded[len("Subject:"):].rstrip("\r\n").split(policy.linesep)
+    for i in range(len(lines) - 1):
+        if lines[i + 1].lstrip(" ").startswith("=?"):
+            lines[i] = lines[i].rstrip(" ")
+    if not lines[0] and len(lines) > 1:
+        # The words are already encoded and folded; folding whitespace unfolds to the
+        # space it replaces, and encoded words carry their own spaces.
+        word, _, remainder = lines[1].lstrip(" ").partition(" ")
+        lines = [word, *([" " + remainder] if remainder else []), *lines[2:]]
+    lines[0] = lines[0].lstrip(" ")
+    message.set_raw("Subject", policy.linesep.join(lines))
+
+
 def build_message(edition: Edition, html: str, text: str, *, to: list[str] | None = None, test: bool = False) -> EmailMessage:
     """One message for `to` (or addressed to the sender, for an .eml kept on disk)."""
     house = edition.house
     sender = house.sender
     message = EmailMessage(policy=email.policy.SMTP)
-    message["Subject"] = (TEST_PREFIX if test else "") + edition.subject
+    _set_subject(message, (TEST_PREFIX if test else "") + edition.subject)
+    # No Sender: RFC 5322 3.6.2 asks for it only when it differs from From, and the house sends as itself.
     message["From"] = _address(sender.name, sender.address)
-    message["Sender"] = _address(sender.name, sender.address)
     message["Reply-To"] = _address(sender.name, sender.reply_to or sender.address)
     message["To"] = ", ".join(to) if to else str(_address(f"{house.newsletter} readers", sender.address))
     message["Date"] = formatdate(localtime=True)
