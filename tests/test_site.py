@@ -474,3 +474,11 @@ def test_top_image_is_a_figure_with_its_credit_and_the_sharing_image(tmp_path):
     assert json.loads(doc.find("script", type="application/ld+json").string)["image"] == ["https://example.org/top.jpg"]
     feed = json.loads((tmp_path / "site" / "feed.json").read_text())
     assert feed["items"][0]["image"] == "https://example.org/top.jpg"
+
+
+def test_every_page_is_valid_html(site):
+    from test_html_validity import errors
+
+    found = [f"{m['url'].rsplit('/', 2)[-2]}/{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+             for m in errors(html_files(site))]
+    assert not found, "\n".join(found)

@@ -59,3 +59,21 @@ def test_narrowest_phone_and_print(browser, site, name):
         assert hidden and set(hidden) == {"none"}
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("name", PAGES, ids=["issue", "issue-with-image", "archive"])
+def test_axe_finds_no_violation(browser, site, name):
+    from npm_tools import axe_source
+
+    page = open_email(browser, (site / name).read_text(), width=1200)
+    try:
+        page.add_script_tag(content=axe_source())
+        violations = page.evaluate(
+            """async () => {
+                 const result = await axe.run(document, {resultTypes: ['violations']});
+                 return result.violations.map(v => ({id: v.id, impact: v.impact,
+                                                     nodes: v.nodes.map(n => n.target.join(' '))}));
+               }""")
+        assert violations == []
+    finally:
+        page.context.close()
