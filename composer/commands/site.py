@@ -2,7 +2,7 @@
 
 A manifest in the output folder remembers, for every page, the hash of its
 issue file, and for the whole site the hash of everything else a page depends
-on (house.yaml, the web templates, the site's address, composer's version).
+on (house.yaml, the web templates, the site's address, composer's version and code).
 A rebuild reads and renders only the issues whose file changed, rewrites only
 files whose bytes changed, and removes the pages of issues that were deleted.
 Nothing is written until every page has rendered.
@@ -73,7 +73,9 @@ def site_digest(folder: Path, theme_dir: Path | None, lay: Layout) -> str:
     house = house_file.read_bytes() if house_file.exists() else b""
     theme = [part for name, data in _theme_files(theme_dir) for part in (name.encode(), data)]
     settings = f"{MANIFEST_VERSION} {__version__} {lay.base_url} {lay.pattern}".encode()
-    return _digest(settings, house, *theme)
+    # composer's own code too: a development checkout changes what a page looks like without a new version.
+    code = [path.read_bytes() for path in sorted(Path(__file__).parent.parent.rglob("*.py"))]
+    return _digest(settings, house, *theme, *code)
 
 
 def _read_manifest(out: Path) -> dict:
