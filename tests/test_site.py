@@ -144,6 +144,7 @@ def test_sharing_and_search_metadata(site, path):
         assert meta(name="twitter:card") == "summary_large_image"
     else:
         assert meta(name="twitter:card") == "summary"
+        assert doc.find("meta", property="og:image") is None  # the examples' house has no logo to share instead
     [block] = doc.find_all("script", type="application/ld+json")
     data = json.loads(block.string)
     assert data["@type"] == "NewsArticle"
@@ -482,3 +483,14 @@ def test_every_page_is_valid_html(site):
     found = [f"{m['url'].rsplit('/', 2)[-2]}/{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
              for m in errors(html_files(site))]
     assert not found, "\n".join(found)
+
+
+def test_without_a_top_image_the_page_shares_the_logo(tmp_path):
+    out = tmp_path / "site"
+    result = run_cli("site", FIXTURES / "logo-house", "-o", out, "--base-url", "https://example.org/dw/")
+    assert result.exit_code == 0, result.stderr
+    doc = soup((out / "2024-01-12" / "index.html").read_text())
+    assert doc.find("meta", property="og:image")["content"] == "https://assets.example.org/logo-ink.png"
+    assert doc.find("meta", attrs={"name": "twitter:image"})["content"] == "https://assets.example.org/logo-ink.png"
+    assert doc.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
+    assert "image" not in json.loads(doc.find("script", type="application/ld+json").string)

@@ -131,6 +131,9 @@ def render_page(edition: Edition, layout: Layout, source_hash: str = "") -> tupl
         "url": url,
         "description": markdown.inline_to_text(issue.dek),
         "image": image,
+        # A week without a top image still shares with a picture: the publication's logo.
+        "share_image": image or ({"url": edition.house.logo.url, "alt": markdown.inline_to_text(edition.house.logo.alt)}
+                                 if edition.house.logo else None),
         "date_text": long_date(issue.date),
         "json_ld": _json_ld(_article_data(edition, url)),
     }
