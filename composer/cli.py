@@ -147,8 +147,19 @@ def publish(
         Optional[list[str]], typer.Option("--test-to", help="After saving, the platform sends a test to this reviewer "
                                           "(listmonk); repeat for more.", show_default=False)
     ] = None,
+    list_file: Annotated[
+        Path | None, typer.Option("--list", help="Send to every reader of this CSV list through the house's provider.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --list: who would get it, and how; send nothing.")
+    ] = False,
+    status: Annotated[bool, typer.Option("--status", help="What the ledger of ISSUE's list send says.")] = False,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="With --list: send a changed issue to the readers not yet sent.")
+    ] = False,
 ) -> None:
-    """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it."""
+    """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it.
+    With --list, send ISSUE to a CSV list through the house's own provider instead, exactly once."""
     from composer.commands.publish import publish as publish_issue
     from composer.commands.publish import schedule_time
 
@@ -156,7 +167,13 @@ def publish(
         typer.echo(question)
         return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
 
+    if status or list_file:
+        _send_to_list(issue, list_file, status=status, dry_run=dry_run, restart=restart, yes=yes,
+                      ask=ask if sys.stdin.isatty() else None)
+        return
     try:
+        if dry_run or restart:
+            raise DeliveryError("--dry-run and --restart go with --list")
         when = schedule_time(at, send_now)
         done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
                              ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn, test_to=test_to)
@@ -165,6 +182,49 @@ def publish(
     except DeliveryError as error:
         fail(error)
     if not done:
+        raise typer.Exit(EXIT_NOT_DELIVERED)
+
+
+def _send_to_list(issue: Path, list_file: Path | None, *, status: bool, dry_run: bool, restart: bool, yes: bool,
+                  ask) -> None:
+    from composer.commands import broadcast
+    from composer.progress import PlainProgress, TerminalProgress
+
+    try:
+        if status:
+            for line in broadcast.status(issue):
+                typer.echo(line)
+            return
+        assert list_file is not None
+        send = broadcast.prepare(issue, list_file, dry_run=dry_run, restart=restart, warn=warn)
+    except ComposerError as error:
+        report(error)
+    except DeliveryError as error:
+        fail(error)
+    complete = True
+    try:
+        if dry_run:
+            lines = send.dry_run()
+        else:
+            if send.to_send and not yes:
+                if ask is None:
+                    raise DeliveryError("publish --list asks for confirmation at a terminal; pass --yes to skip it")
+                if not ask(send.question()):
+                    typer.echo("not sent")
+                    raise typer.Exit(EXIT_NOT_DELIVERED)
+            progress = TerminalProgress() if sys.stderr.isatty() else PlainProgress(warn)
+            complete = send.run(progress)
+            lines = broadcast.finished_lines(send)
+        for line in lines:
+            typer.echo(line)
+    except DeliveryError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        typer.echo("stopped at once: the batch in flight may have been accepted; run again to resume", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        send.close()
+    if not dry_run and not complete:
         raise typer.Exit(EXIT_NOT_DELIVERED)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,3 +70,47 @@ def start(kind: str, ca: CertificateAuthority | None) -> tuple[Controller, Inbox
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     return controller, inbox, port
+
+
+@dataclass
+class ListInbox:
+    """Counts deliveries per address. `stall_at`: the n-th message is held until the client goes away,
+    then refused (451), as a server that had not yet accepted it when the sender was killed; or until
+    `release` is set, then accepted."""
+
+    stall_at: int | None = None
+    refuse: set[str] = field(default_factory=set)  # addresses refused at RCPT, 550
+    received: dict[str, list[bytes]] = field(default_factory=dict)
+    data_commands: int = 0
+    stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.data_commands += 1
+        if self.data_commands == self.stall_at:
+            self.stalled.set()
+            while not server.transport.is_closing():
+                if self.release.is_set():  # the test lets the held message through
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                return "451 4.3.0 not accepted, try again later"
+        for address in envelope.rcpt_tos:
+            self.received.setdefault(address.lower(), []).append(envelope.original_content)
+        return "250 Message accepted for delivery"
+
+    def count(self, address: str) -> int:
+        return len(self.received.get(address.lower(), []))
+
+
+def start_list_server(inbox: ListInbox) -> tuple[Controller, int]:
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port

@@ -4,7 +4,9 @@ Every provider module declares the same four things:
   NAME          its name in house.yaml and on the command line;
   SETTINGS      its settings under `delivery:` in house.yaml, as (type, default), or None;
   from_house()  the provider, configured from the house and its secrets;
-and a class with `send(mail) -> receipt` (provider.Provider). Adding a
+and a class with `send(mail) -> receipt` (provider.Provider), and for
+`publish --list` `send_batch()` through the provider's bulk API
+(provider.ListSender). Adding a
 provider is one module and one entry in PROVIDERS: the `delivery:` settings
 and the list of names are derived from them.
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import create_model
+from pydantic import Field, create_model
 
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model
@@ -36,6 +38,11 @@ Delivery: Any = create_model(
     "Delivery",
     __base__=Model,
     provider=(Literal[tuple(PROVIDERS)], outbox.NAME),  # type: ignore[valid-type]
+    # A list send's pace, for accounts on probation: readers per request (at most the
+    # provider's own limit), and messages per second and per hour. None: as fast as allowed.
+    batch_size=(int | None, Field(default=None, gt=0)),
+    per_second=(float | None, Field(default=None, gt=0)),
+    per_hour=(int | None, Field(default=None, gt=0)),
     **_settings,
 )
 

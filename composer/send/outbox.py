@@ -1,4 +1,7 @@
-"""The default provider: the message goes to a folder, so the whole flow works with no account."""
+"""The default provider: the message goes to a folder, so the whole flow works with no account.
+
+A list send writes one .eml per reader into `<outbox>/<slug>/`, named by address.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,11 @@ from composer.output import prepare_folder, write_all
 from composer.send.provider import Outgoing
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from composer.ledger import Outcome, Pending
     from composer.model.house import House
+    from composer.send.letters import Broadcast
 
 NAME = "outbox"
 SETTINGS = (Text, "outbox")  # `delivery.outbox`: the folder, relative to house.yaml
@@ -20,6 +27,8 @@ SETTINGS = (Text, "outbox")  # `delivery.outbox`: the folder, relative to house.
 
 class Outbox:
     name = NAME
+    batch_limit = 100
+    one_by_one = True  # one message per reader, each recorded as soon as it is accepted
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -35,6 +44,23 @@ class Outbox:
             reason = error.diagnostics[0].message.split(";")[0]
             raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
         return str(path)
+
+    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
+        import re
+
+        from composer.ledger import Outcome
+        from composer.send.message import message_bytes
+
+        folder = self.folder / broadcast.rendered.edition.slug
+        try:
+            prepare_folder(folder)
+            for reader in batch:
+                path = folder / (re.sub(r"[^\w.@+-]", "_", reader.key) + ".eml")
+                write_all({path: message_bytes(broadcast.message(reader))})
+                yield [Outcome(reader.key, str(path))]
+        except ComposerError as error:
+            reason = error.diagnostics[0].message.split(";")[0]
+            raise DeliveryError(f"outbox: {reason} ({folder}); set `delivery.outbox` in house.yaml") from None
 
 
 def from_house(house: House, house_dir: Path) -> Outbox:

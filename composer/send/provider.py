@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from email.message import EmailMessage
+
+    from composer.ledger import Outcome, Pending
+    from composer.send.letters import Broadcast
 
 
 @dataclass
@@ -38,4 +42,22 @@ class Provider(Protocol):
 
     def send(self, mail: Outgoing) -> str:
         """Deliver the mail; return the provider's id for it, or where it went."""
+        ...
+
+
+class ListSender(Protocol):
+    """What a provider adds to send one issue to a whole list, through its own bulk API."""
+
+    name: str
+    batch_limit: int  # the most readers the provider takes in one request
+    # True for providers that send one message per reader (SMTP, SES, the outbox): each is
+    # recorded as it goes, and a refused request is about the reader in flight only.
+    one_by_one: bool
+
+    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
+        """Send each reader their own copy; yield outcomes as soon as the provider has answered for them.
+
+        A refusal about one reader is that reader's Outcome; a refusal of the
+        whole request (bad key, provider down after retries) raises DeliveryError.
+        """
         ...

@@ -1,0 +1,236 @@
+"""`composer publish --list`: the issue to every reader of a CSV list, through the house's provider, once.
+
+    render + check ─▶ ledger (read the list into it) ─▶ confirm ─▶ batches ─▶ provider.send_batch ─▶ ledger
+
+The ledger is the truth: a reader is `sent` only once the provider accepted
+their message, so the same command after a crash, a kill or Ctrl-C resumes
+with the readers not yet sent. Ctrl-C is held until the batch in flight is
+answered and recorded, so an interrupted send never sends twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from composer.audience import read_list
+from composer.commands.send import Echo, render_for_sending
+from composer.diagnostics import ComposerError, DeliveryError
+from composer.ledger import Ledger, Loaded, ledger_path, now
+from composer.send import provider_for
+from composer.send.letters import Broadcast, refused
+from composer.send.pace import Pace
+from composer.unsubscribe import PLACEHOLDER, unsubscribe_secret
+
+if TYPE_CHECKING:
+    from composer.pipeline import Rendered
+    from composer.progress import Progress
+    from composer.send.provider import ListSender
+
+FAILURES_SHOWN = 20
+
+
+def readers(n: int) -> str:
+    return f"{n:,} reader{'s' if n != 1 else ''}"
+
+
+def version_of(rendered: Rendered) -> str:
+    """The rendered issue's fingerprint: a changed word anywhere changes it."""
+    digest = hashlib.sha256()
+    for part in (rendered.edition.subject, rendered.html, rendered.text):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class ListSend:
+    issue: Path
+    broadcast: Broadcast
+    sender: ListSender
+    ledger: Ledger
+    loaded: Loaded
+    batch_size: int
+    pace: Pace
+    stopped: str | None = None
+    interrupted: bool = False
+
+    @property
+    def to_send(self) -> int:
+        counts = self.ledger.counts()
+        return counts["pending"] + counts["failed"]
+
+    def question(self) -> str:
+        counts = self.ledger.counts()
+        already = f" ({counts['sent']:,} already sent)" if counts["sent"] else ""
+        return (f'About to send "{self.broadcast.subject}" through {self.sender.name} '
+                f"to {readers(self.to_send)}{already}.")
+
+    def dry_run(self) -> list[str]:
+        counts, total = self.ledger.counts(), self.to_send
+        batches = -(-total // self.batch_size) if total else 0
+        return [
+            f"Subject: {self.broadcast.subject}",
+            f"From: {self.broadcast.from_header}",
+            f"list: {self.loaded.rows:,} rows, {self.loaded.duplicates:,} duplicates, "
+            f"{self.loaded.bad:,} bad rows left out",
+            f"would send to {readers(total)} through {self.sender.name} in {batches:,} "
+            f"batch{'es' if batches != 1 else ''} of up to {self.batch_size:,}"
+            + (f", {self.pace.gap:.3g} s apart per message" if self.pace.limited else ""),
+            f"already sent {counts['sent']:,}; skipped {counts['skipped']:,}",
+            "dry run: nothing sent, ledger unchanged",
+        ]
+
+    def run(self, progress: Progress) -> bool:
+        """Send to every reader not yet sent. True when every reader who should get it has."""
+        progress.start(self.to_send)
+        with _held_interrupts(self):
+            for batch in self.ledger.batches(self.batch_size):
+                if self.interrupted:
+                    break
+                self.pace.wait(len(batch))
+                one_by_one = self.sender.one_by_one
+                if not one_by_one:
+                    self.ledger.attempting(batch)
+                answered: set[str] = set()
+                try:
+                    for outcomes in self.sender.send_batch(self.broadcast, batch):
+                        self.ledger.record(outcomes, attempted=one_by_one)
+                        answered.update(outcome.key for outcome in outcomes)
+                        sent = sum(outcome.sent for outcome in outcomes)
+                        progress.advance(sent, len(outcomes) - sent)
+                        if self.interrupted and one_by_one:
+                            break  # the message in flight is recorded; the others can wait
+                except DeliveryError as error:
+                    # The request was refused as a whole: its readers fail with the reason (one by one, only
+                    # the reader in flight), and the send stops rather than hammer a provider that refuses
+                    # everything (a bad key, an outage). The others stay pending for the next run.
+                    rest = [reader for reader in batch if reader.key not in answered][:1 if one_by_one else None]
+                    self.ledger.record(refused(rest, str(error)), attempted=one_by_one)
+                    progress.advance(0, len(rest))
+                    self.stopped = str(error)
+                    break
+                progress.batch_done()
+        progress.finish()
+        return self.to_send == 0
+
+    def close(self) -> None:
+        if self.ledger.path is not None:
+            self.ledger.release()
+        self.ledger.close()
+
+
+@contextmanager
+def _held_interrupts(send: ListSend) -> Iterator[None]:
+    """The first Ctrl-C stops the send after the batch in flight is recorded; a second stops it at once."""
+    def hold(signum, frame):
+        if send.interrupted:
+            raise KeyboardInterrupt
+        send.interrupted = True
+
+    try:
+        previous = signal.signal(signal.SIGINT, hold)
+    except ValueError:  # not the main thread: nothing to hold
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_unsubscribe_url(rendered: Rendered) -> None:
+    url = rendered.edition.house.unsubscribe_url
+    if not url.startswith("https://") or PLACEHOLDER not in url:
+        raise DeliveryError(
+            f"house.yaml: `unsubscribe_url` must be an https:// address with {PLACEHOLDER} where each reader's "
+            f"token goes, for example https://example.org/unsubscribe?t={PLACEHOLDER}, so every reader gets "
+            "their own one-click link"
+        )
+
+
+def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn: Echo) -> ListSend:
+    """The issue rendered and checked, the list read into the ledger, the provider ready: nothing sent."""
+    if not list_file.is_file():
+        raise ComposerError.at(list_file, "no such list; give the path of a CSV file with an `email` column")
+    rendered = render_for_sending(issue, warn)
+    _check_unsubscribe_url(rendered)
+    secret = unsubscribe_secret()
+    house = rendered.edition.house
+    sender: ListSender = provider_for(house, issue.parent)  # type: ignore[assignment]
+    path = ledger_path(issue)
+    ledger = Ledger.rehearsal(path) if dry_run else Ledger.open(path)
+    try:
+        if not dry_run:
+            ledger.claim()
+        version = version_of(rendered)
+        facts = ledger.facts()
+        if facts.get("version", version) != version and ledger.attempted():
+            if not restart:
+                raise DeliveryError(
+                    f"{issue} renders differently since its list send started on {facts.get('started', '?')} "
+                    f"({readers(ledger.counts()['sent'])} got the earlier version; the issue, house.yaml, the "
+                    "templates or composer changed); the same issue must not go out in two versions. Undo the "
+                    "change, or pass --restart to send this version to the readers not yet sent (nobody gets it twice)"
+                )
+            warn(f"--restart: the readers not yet sent get the changed issue (version {version})")
+        loaded = ledger.load(read_list(list_file), report=lambda problem: warn(str(problem)))
+        ledger.remember(version=version, subject=rendered.edition.subject, provider=sender.name,
+                        list=str(list_file), started=facts.get("started", now()))
+    except BaseException:
+        if not dry_run:
+            ledger.release()
+        ledger.close()
+        raise
+    delivery = house.delivery
+    pace = Pace(delivery.per_second, delivery.per_hour)
+    size = pace.batch_size(min(delivery.batch_size or sender.batch_limit, sender.batch_limit))
+    return ListSend(issue, Broadcast(rendered, version, secret), sender, ledger, loaded, size, pace)
+
+
+def summary_lines(ledger: Ledger) -> list[str]:
+    """What the ledger says: sent, failed with reasons, not yet sent, skipped with reasons."""
+    counts = ledger.counts()
+    lines = [f"sent {counts['sent']:,} · failed {counts['failed']:,} · not yet sent {counts['pending']:,} "
+             f"· skipped {counts['skipped']:,}"]
+    if counts["failed"]:
+        lines.append("failed:")
+        lines += [f"  {address}: {reason} ({attempts} attempt{'s' if attempts != 1 else ''})"
+                  for address, attempts, reason in ledger.failures(FAILURES_SHOWN)]
+        if counts["failed"] > FAILURES_SHOWN:
+            lines.append(f"  … and {counts['failed'] - FAILURES_SHOWN:,} more (the ledger has them all)")
+    if counts["skipped"]:
+        lines.append("skipped: " + "; ".join(f"{reason} {n:,}" for reason, n in ledger.reasons("skipped")))
+    return lines
+
+
+def status(issue: Path) -> list[str]:
+    path = ledger_path(issue)
+    if not path.exists():
+        raise DeliveryError(f"no list send yet for {issue} (no {path.name} beside it)")
+    ledger = Ledger.open(path)
+    try:
+        facts = ledger.facts()
+        lines = [f"ledger: {path}",
+                 f'issue: "{facts.get("subject", "?")}" (version {facts.get("version", "?")}), '
+                 f"through {facts.get('provider', '?')}, list {facts.get('list', '?')}",
+                 f"started {facts.get('started', '?')}, last change {ledger.last_change() or '?'}"]
+        return lines + summary_lines(ledger)
+    finally:
+        ledger.close()
+
+
+def finished_lines(send: ListSend) -> list[str]:
+    lines = summary_lines(send.ledger)
+    if send.stopped:
+        lines.append(f"stopped: {send.stopped}")
+    if send.interrupted:
+        lines.append("interrupted after the batch in flight was recorded")
+    if send.to_send:
+        lines.append(f"{readers(send.to_send)} still to send; run the same command again to resume")
+    return lines
+
