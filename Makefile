@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test bench clean system-packages
+.PHONY: demo test fuzz bench clean system-packages
 
 $(BIN)/composer: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ system-packages:
 
 test: $(BIN)/composer system-packages
 	$(BIN)/python -m pytest
+
+# A long fuzzing run of the loader and the build; `make test` runs a short one.
+fuzz: $(BIN)/composer
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py
 
 bench: $(BIN)/composer
 	$(BIN)/python benchmarks/build_speed.py

@@ -41,10 +41,19 @@ class SizeReport:
 def measure(html: str) -> SizeReport:
     from lxml import html as lxml_html  # only needed for the rare large issue
 
-    tree = lxml_html.fromstring(html.encode("utf-8"))
+    # huge_tree: without it libxml2 quietly drops text nodes over 10 MB, and every part measured 0 bytes.
+    tree = lxml_html.fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(huge_tree=True))
     parts = {}
     for name, (css_class, _) in PARTS.items():
         elements = tree.find_class(css_class)
         parts[name] = sum(len(lxml_html.tostring(el, encoding="utf-8")) for el in elements)
     return SizeReport(len(html.encode("utf-8")), parts)
 
+
+def where(part: str, issue: object) -> tuple:
+    """The YAML key of a part; for a list (items, teasers), its largest entry, which is the one to shorten."""
+    loc = PARTS[part][1]
+    entries = getattr(issue, loc[0], None) if loc else None
+    if isinstance(entries, list) and entries:
+        return (*loc, max(range(len(entries)), key=lambda n: len(str(entries[n]))))
+    return loc

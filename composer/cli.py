@@ -30,19 +30,26 @@ EXIT_PROBLEMS = 2
 EXIT_NOT_DELIVERED = 1
 
 
+def say(line: str, err: bool = False) -> None:
+    """Every line composer prints: one line, with no configured secret in it (printable.py)."""
+    from composer.printable import printable
+
+    typer.echo(printable(line), err=err)
+
+
 def report(error: ComposerError) -> NoReturn:
     for diagnostic in error.diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        say(str(diagnostic), err=True)
     raise typer.Exit(EXIT_PROBLEMS)
 
 
 def fail(error: DeliveryError) -> NoReturn:
-    typer.echo(f"error: {error}", err=True)
+    say(f"error: {error}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
 
 
 def warn(line: str) -> None:
-    typer.echo(line, err=True)
+    say(line, err=True)
 
 
 def _show_version(value: bool) -> None:
@@ -59,6 +66,9 @@ def _options(
     ] = None,
 ) -> None:
     """Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text."""
+    from composer.printable import forget
+
+    forget()  # the secrets to mask are read afresh for each command
 
 
 @app.command()
@@ -128,7 +138,7 @@ def send(
     except DeliveryError as error:
         fail(error)
     for line in lines:
-        typer.echo(line)
+        say(line)
 
 
 @app.command()
@@ -164,7 +174,7 @@ def publish(
     from composer.commands.publish import schedule_time
 
     def ask(question: str) -> bool:
-        typer.echo(question)
+        say(question)
         return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
 
     if status or list_file:
@@ -176,7 +186,7 @@ def publish(
             raise DeliveryError("--dry-run and --restart go with --list")
         when = schedule_time(at, send_now)
         done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
-                             ask=ask if sys.stdin.isatty() else None, echo=typer.echo, warn=warn, test_to=test_to)
+                             ask=ask if sys.stdin.isatty() else None, echo=say, warn=warn, test_to=test_to)
     except ComposerError as error:
         report(error)
     except DeliveryError as error:
@@ -250,13 +260,13 @@ def check(
     try:
         result = check_report(paths, strict=strict, spam=spam)
     except DeliveryError as error:
-        typer.echo(f"error: {error}", err=True)
+        say(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
     if output_format is Format.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         for line in text_lines(result):
-            typer.echo(line)
+            say(line)
         warn(summary_line(result))
     if result["summary"]["failed"]:
         raise typer.Exit(EXIT_NOT_DELIVERED)
@@ -274,12 +284,59 @@ def preview(
     """Serve a live preview of ISSUE that follows every save of the issue, house.yaml and templates."""
     from composer.commands.preview import serve
 
+    if not 0 <= port <= 65535:
+        report(ComposerError.at("--port", f"{port} is not a port number; give one from 1 to 65535, or 0 for any free one"))
     try:
         serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:
         report(error)
     except KeyboardInterrupt:
         typer.echo("preview stopped")
+
+
+@app.command()
+def new(
+    folder: Annotated[Path, typer.Argument(help="The folder of issues (with its house.yaml).")] = Path("."),
+    on: Annotated[
+        Optional[str], typer.Option("--date", help="The issue date, YYYY-MM-DD; default: the next publication day.")
+    ] = None,
+    copy_from: Annotated[
+        Optional[Path], typer.Option("--from", help="An earlier issue whose teasers and authors are copied.")
+    ] = None,
+) -> None:
+    """Write the next issue's skeleton, named by its date, and the issue schema beside it; never overwrites."""
+    from datetime import date
+
+    from composer.commands.new import new_issue
+
+    try:
+        try:
+            day = date.fromisoformat(on) if on is not None else None
+        except ValueError:
+            raise ComposerError.at(folder, f"--date '{on}' is not a date; write it as YYYY-MM-DD") from None
+        made = new_issue(folder, on=day, copy_from=copy_from)
+    except ComposerError as error:
+        report(error)
+    typer.echo(f"wrote {made.path}")
+    typer.echo(f"wrote {made.schema_path}")
+
+
+@app.command()
+def schema(
+    house: Annotated[bool, typer.Option("--house", help="The schema of house.yaml instead of the issue file.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write it to this file.")] = None,
+) -> None:
+    """Print (or write) the JSON Schema of the issue file, for YAML editors' completion and checking."""
+    from composer.commands.schema import schema_text, write_schema
+
+    if output is None:
+        typer.echo(schema_text(house=house), nl=False)
+        return
+    try:
+        size = write_schema(output, house=house)
+    except ComposerError as error:
+        report(error)
+    typer.echo(f"wrote {output}  ({size:,} bytes)")
 
 
 def main() -> None:

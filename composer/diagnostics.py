@@ -13,6 +13,10 @@ from pathlib import Path
 
 from composer.codes import ERROR, INVALID, REFUSALS
 
+# A message may quote the editor's text (an unknown key, a link); a line break
+# or a terminal escape in it must not break the one-line-per-problem promise.
+_VISIBLE = {code: repr(chr(code))[1:-1] for code in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029) if code != 0x09}
+
 
 @dataclass(frozen=True, order=True, kw_only=True)
 class Diagnostic:
@@ -26,6 +30,11 @@ class Diagnostic:
     # Inside a Markdown field, the text that locates the problem until the
     # loader places it at a line and column of the file.
     snippet: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", self.message.translate(_VISIBLE))
+        if self.fix:
+            object.__setattr__(self, "fix", self.fix.translate(_VISIBLE))
 
     @property
     def where(self) -> str:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from composer import limits
 from composer.codes import INVALID
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.model.edition import Edition
+from composer.model.fields import UNION_TAGS
 from composer.model.house import House
 from composer.model.issue import Issue
 from composer.yamlsource import Source, load_yaml
@@ -81,6 +83,11 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean `{close[0]}`?" if close else "allowed keys here: " + ", ".join(allowed)
         return f"unknown key `{name}`; {hint}"
+    if kind == "text_or_false":
+        found = "true" if value_at_loc is True else _describe(value_at_loc)
+        return f"`{name}` should be Markdown text, or false to print none, but it is {found}"
+    if kind == "literal_error" and error.get("input") == "":
+        return f"`{name}` is empty; write one of {ctx.get('expected')}"
     if kind == "literal_error":
         return f"`{name}` must be one of {ctx.get('expected')}, not {error.get('input')!r}"
     if kind in ("string_type", "int_type", "int_parsing", "date_type", "list_type", "model_type", "dict_type"):
@@ -137,12 +144,15 @@ def _misspelled(model: type[BaseModel], errors: list[dict]) -> set[tuple]:
 def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Diagnostic]:
     diagnostics = []
     errors = exc.errors(include_url=False)
+    # 20,000 unknown keys would take minutes to list, and help no one.
+    unlisted, errors = errors[limits.MAX_PROBLEMS :], errors[: limits.MAX_PROBLEMS]
     explained = _misspelled(model, errors)
     for error in errors:
         if error["type"] == "missing" and tuple(error["loc"]) in explained:
             continue
         ctx = error.get("ctx") or {}
-        loc = tuple(ctx.get("loc") or error["loc"])
+        # A union's choice (text or false) is no key the editor wrote: it stays out of the path.
+        loc = tuple(part for part in ctx.get("loc") or error["loc"] if part not in UNION_TAGS)
         error = {**error, "loc": loc}
         code = ctx.get("code", INVALID)  # a refusal with a check code of its own carries it
         inside = ctx.get("diagnostics") or []  # problems inside a Markdown field, each with its snippet
@@ -153,11 +163,19 @@ def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationErro
                                            message=f"`{_field_path(loc)}`: {found.message}", snippet=None))
             continue
         message = _message(model, error, _value_at(source.data, loc))
-        if error["type"] == "missing":
+        if "at" in ctx:  # the refusal knows the exact place, such as a line break inside quotes
+            line, column = ctx["at"]
+        elif error["type"] == "too_long" and isinstance(_value_at(source.data, loc), list):
+            line, column = source.position((*loc, ctx.get("max_length", 0)))  # the first entry too many
+        elif error["type"] == "missing":
             line, column = source.position(loc[:-1])
         else:
             line, column = source.position(loc, key=error["type"] == "extra_forbidden")
         diagnostics.append(Diagnostic(path=source.name, line=line, column=column, code=code, message=message))
+    if unlisted:
+        line, column = source.position(tuple(unlisted[0]["loc"]), key=True)
+        message = f"{len(unlisted):,} more problems, from here on, are not listed; fix the ones above first"
+        diagnostics.append(Diagnostic(path=source.name, line=line, column=column, message=message))
     return diagnostics
 
 
@@ -192,9 +210,14 @@ def load_house(folder: Path) -> tuple[House, Path | None]:
     theme_dir = None
     if house.templates:
         theme_dir = (folder / house.templates).resolve()
+        line, column = source.position(("templates",))
+        if not theme_dir.is_relative_to(folder.resolve()):
+            # A house.yaml from elsewhere must not make composer read templates from anywhere on the disk.
+            message = (f"`templates`: '{house.templates}' leads outside the folder of house.yaml; "
+                       "keep the theme in a folder beside it, as in `templates: theme`")
+            raise ComposerError.at(source.path, message, line, column)
         if not theme_dir.is_dir():
             message = f"`templates`: the folder {theme_dir} does not exist; create it or fix the path"
-            line, column = source.position(("templates",))
             raise ComposerError.at(source.path, message, line, column)
     return house, theme_dir
 

@@ -59,12 +59,12 @@ def _unplaced(snippet: str, message: str) -> Diagnostic:
     return Diagnostic(message=message, snippet=snippet)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=32768)  # every field of a 10,000-item issue: each check walks them all
 def parse(source: str) -> tuple[Token, ...]:
     return tuple(_md.parse(source))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=32768)  # every field of a 10,000-item issue: each check walks them all
 def parse_inline(source: str) -> tuple[Token, ...]:
     tokens = _md.parseInline(source)
     return tuple(tokens[0].children or []) if tokens else ()
@@ -154,7 +154,7 @@ def block_findings(source: str) -> list[Diagnostic]:
     return findings + _common_findings(_inline_children(tokens))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a tab too: one-line fields end in mail headers
 
 
 def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnostic]:
@@ -164,7 +164,8 @@ def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnosti
         return [_unplaced(lines[1], "this field must fit on one line; join the lines")]
     if control := _CONTROL.search(source):
         # Such characters would end up in the Subject header, where they are not allowed.
-        return [_unplaced(source, f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
+        return [_unplaced(source[control.start():],
+                          f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
     tokens = parse_inline(source)
     findings = _common_findings(tokens)
     if not allow_links:
@@ -235,6 +236,46 @@ def links_with_text(source: str) -> list[tuple[str, str]]:
 def is_one_paragraph(source: str) -> bool:
     types = [t.type for t in parse(source)]
     return types == ["paragraph_open", "inline", "paragraph_close"]
+
+
+_BLOCK_NAMES = {"paragraph_open": "a paragraph", "blockquote_open": "a block quote", "bullet_list_open": "a list",
+                "ordered_list_open": "a numbered list", "hr": "a rule"}
+
+
+def item_shape_problem(source: str) -> str | None:
+    """Why a text is not an item (one paragraph, then at most one block quote), or None when it is one."""
+    blocks = [t.type for t in parse(source) if t.level == 0 and t.nesting >= 0]
+    if blocks in (["paragraph_open"], ["paragraph_open", "blockquote_open"]):
+        return None
+    shape = "an item is a single paragraph, optionally followed by one block quote"
+    if not blocks or blocks[0] != "paragraph_open":
+        found = _BLOCK_NAMES.get(blocks[0], "something else") if blocks else "nothing"
+        return f"{shape}; it must open with its own paragraph (the one with the link), not with {found}"
+    paragraphs = 1
+    while paragraphs < len(blocks) and blocks[paragraphs] == "paragraph_open":
+        paragraphs += 1
+    if paragraphs > 1:
+        return f"{shape}, but this one has {paragraphs} paragraphs; join them, or split them into separate items"
+    after = blocks[2] if blocks[1] == "blockquote_open" else blocks[1]
+    where = "after the quote" if blocks[1] == "blockquote_open" else "after the paragraph"
+    return (f"{shape}; {_BLOCK_NAMES.get(after, 'something else')} follows {where}, which would fall outside "
+            "the item; remove it, or make it an item of its own")
+
+
+def item_quote_to_html(source: str, rewrite: Rewrite = None) -> str:
+    """The inside of an item's block quote, or "" when the item quotes nothing."""
+    tokens = list(parse(source))
+    opening = next((i for i, t in enumerate(tokens) if t.type == "blockquote_open" and t.level == 0), None)
+    if opening is None:
+        return ""
+    closing = next(i for i in range(len(tokens) - 1, opening, -1) if tokens[i].type == "blockquote_close")
+    return _md.renderer.render(_relinked(tokens[opening + 1 : closing], rewrite), _md.options, {})
+
+
+def paragraph_text(source: str) -> str:
+    """The typeset words of the first paragraph only (an item without its quote)."""
+    inline = next((t for t in parse(source) if t.type == "inline"), None)
+    return words_of(inline.children or []) if inline else ""
 
 
 def paragraph_to_html(source: str, rewrite: Rewrite = None) -> str:

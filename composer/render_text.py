@@ -149,6 +149,11 @@ def render_text(edition: Edition) -> str:
 
     if edition.web_url:
         out.line(f"View this issue in your browser: {edition.web_url}")
+    if house.social:
+        social = "Follow us on social: " + ", ".join(
+            f"{plain(link.name)} [{out.links.number(edition.link(link.url, 'social'))}]" for link in house.social)
+        out.line(social)
+        out.end_section()
     out.line(edition.label.upper())
     title = wrap(edition.title)
     out.blocks.append("\n".join(title) + "\n" + "=" * max(len(line) for line in title))
@@ -172,11 +177,14 @@ def render_text(edition: Edition) -> str:
     out.markdown(edition.state_department_text, rewrite=edition.linker("state-department"))
     out.end_section()
 
-    out.blocks.append(RULE)
-    out.markdown(edition.appeal, rewrite=edition.linker("appeal"))
-    if house.donate:
-        out.line(f"{plain(house.donate.label)}: {edition.link(house.donate.url, 'donate')}")
-    out.markdown(edition.subscribe, rewrite=edition.linker("subscribe"))
+    if edition.appeal or edition.subscribe:
+        out.blocks.append(RULE)
+    if edition.appeal:
+        out.markdown(edition.appeal, rewrite=edition.linker("appeal"))
+    if edition.donate:
+        out.line(f"{plain(edition.donate.label)}: {edition.link(edition.donate.url, 'donate')}")
+    if edition.subscribe:
+        out.markdown(edition.subscribe, rewrite=edition.linker("subscribe"))
     out.end_section()
 
     if issue.teasers:
@@ -185,8 +193,10 @@ def render_text(edition: Edition) -> str:
         for number, teaser in enumerate(issue.teasers, start=1):
             content = f"teaser-{number}"
             out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
+            if teaser.image and teaser.image.credit:
+                out.line(f"Top image credit: {out.inline(markdown.parse_inline(teaser.image.credit))}")
             out.markdown(teaser.summary, rewrite=edition.linker(content))
-            out.line(f"Read it: {edition.link(teaser.url, content)}")
+            out.line(f"Keep reading [{out.links.number(edition.link(teaser.url, content))}]")
         out.end_section()
 
     out.blocks.append(RULE)

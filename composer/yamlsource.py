@@ -10,15 +10,20 @@ full-length issue, which matters in the live preview.
 
 from __future__ import annotations
 
+import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from composer import limits
 from composer.diagnostics import ComposerError
 
 Loc = tuple[str | int, ...]
@@ -28,6 +33,12 @@ _STRING_TAGS = (
     # Dates stay text so that the model, not the YAML parser, judges them:
     # one place and one message for `2024-01-12` and `2024-13-45` alike.
     "tag:yaml.org,2002:timestamp",
+)
+
+
+# Plain YAML only: `!!python/object`, `!!binary` and custom tags build nothing an issue needs.
+_PLAIN_TAGS = frozenset(
+    {*_STRING_TAGS, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null", "seq", "map"))}
 )
 
 
@@ -45,6 +56,7 @@ class Source:
     data: Any = None
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -70,17 +82,42 @@ class Source:
         the lead), so the editor lands on the exact line, not the field's key.
         """
         line, col = self.position(loc)
-        lines = self.text.splitlines(keepends=True)
-        start = sum(len(text) for text in lines[: line - 1]) + col - 1
+        starts = self.line_starts()
+        start = (starts[line - 1] if line <= len(starts) else len(self.text)) + col - 1
         found = self.text.find(snippet, start) if snippet else -1
+        if found < 0 and snippet:
+            found = _disguised_link(self.text, start, snippet)
         if found < 0:
             return line, col
-        before = self.text[:found]
-        found_line = before.count("\n") + 1
-        return found_line, found - (before.rfind("\n") + 1) + 1
+        found_line = bisect_right(starts, found)
+        return found_line, found - starts[found_line - 1] + 1
+
+    def line_starts(self) -> list[int]:
+        """The offset where each line begins, found once per file: locating thousands of findings
+        must not read the whole file again for each one."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        return self._line_starts
 
 
-def _mark(node: Node) -> tuple[int, int]:
+_LINK_TARGET = re.compile(r"\]\(\s*<?")
+
+
+def _disguised_link(text: str, start: int, href: str) -> int:
+    """Where a link target written with entities or spaces (`jav&#x61;script:`) starts, or -1.
+
+    Markdown decodes the target before composer sees it, so the decoded form
+    is not in the file; each written target after `start` is decoded the same way.
+    """
+    wanted = unquote(href).strip()
+    for match in _LINK_TARGET.finditer(text, start):
+        written = text[match.end() : match.end() + 10 * len(wanted)]  # an entity is at most ten times longer
+        if unquote(html.unescape(written)).strip().startswith(wanted):
+            return match.end()
+    return -1
+
+
+def _mark(node: Node | Event) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
@@ -92,11 +129,13 @@ class _Builder:
         self.source = source
 
     def build(self, node: Node, loc: Loc) -> Any:
+        self.allowed_tag(node)
         self.source.values[loc] = _mark(node)
         if isinstance(node, MappingNode):
             data: dict = {}
             first_seen: dict = {}
             for key_node, value_node in node.value:
+                self.allowed_tag(key_node)
                 key = self.scalar(key_node) if isinstance(key_node, ScalarNode) else str(key_node.value)
                 if key in first_seen:
                     raise DuplicateKey(str(key), first_seen[key], key_node)
@@ -108,22 +147,54 @@ class _Builder:
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
+    def allowed_tag(self, node: Node) -> Node:
+        if node.tag in _PLAIN_TAGS:
+            return node
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        message = (f"the tag `{tag}` is not allowed; composer reads plain text, numbers, lists and keys only: "
+                   "remove the tag")
+        if tag == "!!merge":
+            message = "merge keys (`<<`) are not allowed; write the keys out in full"
+        raise ComposerError.at(self.source.path, message, *_mark(node))
+
     def scalar(self, node: Node) -> Any:
         if node.tag in _STRING_TAGS:
+            if isinstance(node, ScalarNode) and node.style in ('"', "'", "", None):
+                return self.text(node)
             return node.value
         return self.constructor.construct_object(node, deep=True)
+
+    def text(self, node: ScalarNode) -> str:
+        """A value written on the line (not a `|` block): checked for what escapes wrote, marked when it wraps."""
+        text, value = self.source.text, node.value
+        start, end = node.start_mark.index, node.end_mark.index
+        bad = limits.forbidden_in_value(value) if node.style == '"' else None
+        if bad:
+            line, column = limits.escape_position(text, start, end, bad) or _mark(node)
+            raise ComposerError.at(self.source.path, limits.character_problem(bad), line, column)
+        if node.start_mark.line != node.end_mark.line:
+            # YAML folds the line break into a space, silently; a one-line field refuses it.
+            first = text[start:end].split("\n")[0].rstrip("\r")
+            line, column = node.start_mark.line + 1, len(first) + node.start_mark.column + 1
+            return limits.BrokenLine(value, (line, column))
+        if node.style == '"' and any(c in value for c in limits.LINE_BREAKS):
+            at = limits.escape_position(text, start, end, limits.LINE_BREAKS)
+            return limits.BrokenLine(value, at or _mark(node))
+        return value
 
 
 def read_text(path: Path) -> str:
     """The file's text, or a ComposerError that says why it cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = limits.read_bounded(path)
     except FileNotFoundError:
         raise ComposerError.at(path, "file not found; check the path and the file name") from None
     except IsADirectoryError:
         raise ComposerError.at(path, "this is a folder, not a file; give the path of a .yaml file") from None
     except OSError as error:
         raise ComposerError.at(path, f"cannot read the file ({error.strerror}); check its permissions") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ComposerError.at(path, "the file is saved as UTF-16; save it as UTF-8 in your editor")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -170,6 +241,16 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     if 0 < line <= len(lines) and "\t" in lines[line - 1][: col]:
         col = lines[line - 1].index("\t") + 1
         return "a tab character is used here; YAML indents with spaces only, so replace the tab with spaces", line, col
+    if "escape" in problem:
+        # Checked before the unclosed-quote case: ruamel reports a bad escape "while parsing a quoted scalar".
+        if 0 < line <= len(lines) and (backslash := lines[line - 1].rfind("\\", 0, col)) >= 0:
+            col = backslash + 1
+        if "Unicode" in problem:
+            return ("this escape sequence in quotes is not a character (a lone \\ud800-\\udfff is half of a pair, "
+                    "never a character on its own); type the character itself, or a valid escape such as \\u00e9",
+                    line, col)
+        return ("this backslash starts an escape sequence YAML does not know; write \\\\ for a backslash, "
+                "or use single quotes, where a backslash is just a backslash", line, col)
     if "quoted scalar" in context and error.context_mark is not None:
         # The opening quote is where the editor must look, not the end of the file.
         opening = error.context_mark
@@ -187,12 +268,44 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     return f"YAML syntax error: {problem}; check the indentation and quoting on this line", line, col
 
 
+def _screen(yaml: YAML, path: Path, text: str) -> None:
+    """Refuse aliases and deep nesting from the event stream, before anything is composed.
+
+    The parser hands out events one at a time, so this stops at the first
+    offending one: libyaml's time grows with the square of the nesting depth
+    (a million `[` would take hours), and ten levels of nine aliases each
+    would expand to a billion values. An issue needs neither.
+    """
+    depth = values = 0
+    for event in yaml.parse(text):
+        if isinstance(event, ScalarEvent):
+            values += 1
+            if values > limits.MAX_VALUES:
+                message = (f"the file holds more than {limits.MAX_VALUES:,} keys and values (a long issue has 300); "
+                           "this is where it crosses the limit: remove what does not belong")
+                raise ComposerError.at(path, message, *_mark(event))
+        elif isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > limits.MAX_DEPTH:
+                message = (f"this value is nested more than {limits.MAX_DEPTH} levels deep; "
+                           "an issue nests four at most: remove the extra brackets or indentation")
+                raise ComposerError.at(path, message, *_mark(event))
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, AliasEvent):
+            message = (f"the alias `*{event.anchor}` repeats a value written elsewhere; composer does not expand "
+                       "aliases (a few can stand for millions of values): write the value out in full")
+            raise ComposerError.at(path, message, *_mark(event))
+
+
 def load_yaml(path: Path) -> Source:
     """Parse `path`, raising a ComposerError with a position for every kind of failure."""
     text = read_text(path)
+    limits.check_characters(path, text)
     source = Source(path, text)
     yaml = YAML(typ="safe", pure=False)
     try:
+        _screen(yaml, path, text)
         node = yaml.compose(text)
         source.data = _Builder(yaml, source).build(node, ()) if node is not None else None
     except DuplicateKey as duplicate:

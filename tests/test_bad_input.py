@@ -33,6 +33,9 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "bad-kind.yaml": [(2, 7, "`kind` must be one of 'Reporting' or 'Analysis', not 'Opinion'")],
     "items-not-a-list.yaml": [(11, 8, "`items` should be a list")],
     "item-two-paragraphs.yaml": [(13, 5, "`items[1]`: an item is a single paragraph")],
+    "item-text-after-quote.yaml": [(13, 5, "a paragraph follows after the quote, which would fall outside the item")],
+    "appeal-true.yaml": [(15, 11, "`footer.appeal` should be Markdown text, or false to print none, but it is true")],
+    "item-opens-with-quote.yaml": [(13, 5, "it must open with its own paragraph (the one with the link)")],
     "heading-in-lead.yaml": [(10, 3, "headings are not used inside the text")],
     "indented-code.yaml": [(10, 7, "indented by four or more spaces")],
     "image-in-lead.yaml": [(10, 3, "images inside the text are not supported")],
@@ -40,11 +43,11 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "image-without-height.yaml": [(7, 3, "`height` is missing; add a line `height: …` under `image`")],
     "colon-in-value.yaml": [(5, 21, "a colon followed by a space starts a new key")],
     "two-state-department-choices.yaml": [(12, 24, "remove one of the two")],
-    "too-many-teasers.yaml": [(12, 3, "`teasers` holds at most 4 entries")],
+    "too-many-teasers.yaml": [(28, 5, "`teasers` holds at most 4 entries")],
     "no-items.yaml": [(11, 8, "`items` needs at least 1 entry"), (12, 1, "unknown key `notes`")],
     "blank-headline.yaml": [(4, 11, "`headline` is empty; write the text here")],
     "date-as-number.yaml": [(1, 7, "'1704931200' is not a date; write it as YYYY-MM-DD")],
-    "control-character.yaml": [(4, 35, "`headline`: this field must fit on one line")],
+    "control-character.yaml": [(4, 29, "`headline`: a line break runs through this value")],
 }
 
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")

@@ -87,6 +87,9 @@ def test_links_open_the_clients_own_way(example):
 def test_buttons_keep_their_outlook_fallback(example):
     doc = soup(example.html)
     buttons = doc.select("td.dw-button a")
+    if example.edition.appeal is None:  # the donate button goes with the appeal
+        assert not buttons
+        return
     assert buttons, "the house's donate button"
     for a in buttons:
         cell = a.find_parent("td")

@@ -76,7 +76,8 @@ def test_house_parts_in_house_order(example):
         first(lambda t, el: t == house.lead_ins.other_news, "other-news lead-in"),
         first(lambda t, el: t.startswith("— "), "first item"),
         first(lambda t, el: t == house.lead_ins.state_department, "State Department lead-in"),
-        first(lambda t, el: t.startswith("Dear RS readers:"), "appeal"),
+        # Many weeks run no appeal (`appeal: false`); when one runs, it opens the footer.
+        *([first(lambda t, el: t.startswith("Dear RS readers:"), "appeal")] if example.edition.appeal else []),
         first(lambda t, el: el.name == "a" and t.startswith("Unsubscribe"), "unsubscribe link"),
         first(lambda t, el: t == house.postal_address, "postal address"),
     ]

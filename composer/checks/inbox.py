@@ -53,7 +53,7 @@ def clipping(ctx: Context) -> None:
     biggest = report.largest(1)[0][0]
     clipped = size > budget.CLIP_BYTES
     ctx.add(
-        "DW504", budget.PARTS[biggest][1],
+        "DW504", budget.where(biggest, ctx.issue),
         f"the HTML is {size:,} bytes, {'over' if clipped else 'close to'} Gmail's clipping limit of about "
         f"102 KB ({budget.CLIP_BYTES:,} bytes); the largest parts are {report.describe_largest()}",
         "shorten them" + (", or pass --allow-clipping to build it anyway" if clipped else ""),

@@ -67,7 +67,7 @@ def lengths(ctx: Context) -> None:
     if not 350 <= words <= 900:
         ctx.add("DW406", ("lead",), f"the lead is {words} words; the house range is 350 to 900", None, key=True)
     for n, item in enumerate(ctx.issue.items):
-        count = len(markdown.block_to_text(item).split())
+        count = len(markdown.paragraph_text(item).split())  # its own words; a quote after it is the source's
         if not 35 <= count <= 140:
             ctx.add("DW406", ("items", n), f"this item is {count} words; the house range is 35 to 140")
     if not 3 <= len(ctx.issue.items) <= 6:

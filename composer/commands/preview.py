@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -34,6 +35,9 @@ from composer.web.render import render_preview
 # The email may not run scripts or load anything but images: it is shown as mail clients show it.
 EMAIL_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 HEARTBEAT_SECONDS = 15
+# Each open page holds one live-update stream; a page (or a script) opening
+# hundreds must not take the server's memory or file handles with it.
+MAX_LIVE_PAGES = 16
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Preview:
         self._changed = asyncio.Condition()
         self.theme_dir: Path | None = None
         self.warnings: list[str] = []
+        self.live_pages = 0
 
     # -- building ------------------------------------------------------------
     def rebuild(self) -> Snapshot:
@@ -143,21 +148,38 @@ class Preview:
                     break  # house.yaml now points at another theme folder: watch that one
 
     # -- serving ---------------------------------------------------------------
-    async def events(self, request: Request) -> StreamingResponse:
+    async def events(self, request: Request) -> Response:
+        if self.live_pages >= MAX_LIVE_PAGES:
+            message = f"too many preview pages are open ({MAX_LIVE_PAGES}); close some and reload this one\n"
+            return PlainTextResponse(message, status_code=503, headers={"Retry-After": "5"})
+        self.live_pages += 1  # counted now, so that a burst of requests cannot all pass the test above
+        released = False
+
+        def release() -> None:
+            # Once, whichever comes first: the stream ending, or (if it never started) the response's end.
+            nonlocal released
+            if not released:
+                released = True
+                self.live_pages -= 1
+
         async def stream():
             seen = -1
-            while True:
-                if self.snapshot.version != seen:
-                    seen = self.snapshot.version
-                    yield f"data: {json.dumps(self.snapshot.state())}\n\n"
-                    continue
-                try:
-                    async with self._changed:
-                        await asyncio.wait_for(self._changed.wait(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ": still here\n\n"
+            try:
+                while True:
+                    if self.snapshot.version != seen:
+                        seen = self.snapshot.version
+                        yield f"data: {json.dumps(self.snapshot.state())}\n\n"
+                        continue
+                    try:
+                        async with self._changed:
+                            await asyncio.wait_for(self._changed.wait(), HEARTBEAT_SECONDS)
+                    except TimeoutError:
+                        yield ": still here\n\n"
+            finally:
+                release()
 
-        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"},
+                                 background=BackgroundTask(release))
 
     async def page(self, request: Request) -> Response:
         page = resources.files("composer.commands").joinpath("preview_page.html").read_bytes()
@@ -201,6 +223,22 @@ class Preview:
         return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
 
 
+def allowed_hosts(host: str) -> list[str]:
+    """The Host names the preview answers to: loopback, and the address given with --host.
+
+    Any other name (a page whose own name an attacker pointed at this machine,
+    DNS rebinding) gets a 400, so it cannot read unsent issues.
+    """
+    import socket
+
+    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
+    if host not in LOOPBACK:
+        hosts += [host, f"[{host}]"] if ":" in host else [host]
+        if host in ("0.0.0.0", "::"):  # every interface: the names others reach this machine by
+            hosts += sorted({socket.gethostname(), socket.getfqdn()})
+    return hosts
+
+
 def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, warn=print) -> None:
     """Run the preview until Ctrl-C. The first build happens before the server starts."""
     import socket
@@ -210,8 +248,10 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, w
 
     if host not in LOOPBACK:
         warn(f"warning: listening on {host}: anyone who can reach this machine can read the preview")
-    if not issue.is_file():
+    if not issue.exists():
         raise ComposerError.at(issue, "file not found; check the path and the file name")
+    if not issue.is_file():  # a folder, or /dev/zero: nothing an editor saves
+        raise ComposerError.at(issue, "this is not a file but a folder or a device; give the path of a .yaml file")
     preview = Preview(issue, log=log)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -226,8 +266,7 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, w
 
     log(f"previewing {issue} at {url}  (Ctrl-C to stop)")
     preview.report(preview.rebuild(), "first build")
-    # Exposed on purpose with --host, it answers whatever name the network uses for this machine.
-    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"] if host in LOOPBACK else ["*"]
+    hosts = allowed_hosts(host)
     config = uvicorn.Config(preview.app(hosts), log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
     server = uvicorn.Server(config)
 

@@ -22,10 +22,18 @@ def check_recipients(addresses: list[str]) -> list[str]:
     good, problems = [], []
     for address in addresses:
         try:
-            good.append(validate_email(address, check_deliverability=False).normalized)
+            checked = validate_email(address, check_deliverability=False)
         except EmailNotValidError as error:
             problems.append(Diagnostic(path="--to", message=f"'{address}' is not an e-mail address ({error}); "
                                                             "fix it and send again"))
+            continue
+        # An international domain travels as its xn-- A-label; a non-ASCII local part would need SMTPUTF8.
+        if checked.ascii_email is None:
+            problems.append(Diagnostic(path="--to", message=f"'{address}' has letters outside ASCII before the "
+                                                            "@, which most mail servers cannot carry; use another "
+                                                            "address"))
+        else:
+            good.append(checked.ascii_email)
     if problems:
         raise ComposerError(problems)
     return good

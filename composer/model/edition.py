@@ -103,9 +103,21 @@ class Edition:
         return linker(url) if linker else url
 
     @property
-    def appeal(self) -> str:
-        return self.issue.footer.appeal or self.house.appeal
+    def appeal(self) -> str | None:
+        """This week's appeal, or None when none runs (and then no donate button either)."""
+        return _chosen(self.issue.footer.appeal, self.house.appeal)
 
     @property
-    def subscribe(self) -> str:
-        return self.issue.footer.subscribe or self.house.subscribe
+    def subscribe(self) -> str | None:
+        return _chosen(self.issue.footer.subscribe, self.house.subscribe)
+
+    @property
+    def donate(self):
+        """The donate button, which goes with the appeal."""
+        return self.house.donate if self.appeal else None
+
+
+def _chosen(issue_text: str | bool | None, house_text: str | bool) -> str | None:
+    """The issue's footer text over the house's; `false` in either place means none is printed."""
+    chosen = house_text if issue_text is None else issue_text
+    return chosen if isinstance(chosen, str) else None

@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 
 from composer.model.fields import (
-    Color, EmailAddress, FontStack, Inline, Model, Prose, Text, WebLink, check_web_link, refusal,
+    MAX_HEIGHT,
+    Color,
+    FontStack,
+    HeaderInline,
+    Inline,
+    Model,
+    Prose,
+    TextOrFalse,
+    SenderAddress,
+    Text,
+    WebLink,
+    check_web_link,
+    refusal,
+    single_url_problem,
 )
 from composer.platforms import PlatformSettings
 from composer.send import Delivery
@@ -26,7 +39,13 @@ def _check_unsubscribe(value: str) -> str:
     if _MERGE_TAG.fullmatch(value.strip()):
         return value
     if value.lower().startswith("https://"):
+        # It goes into List-Unsubscribe between < and >: anything more would add a second target.
+        # A list send fills `{token}` with a base64url token, which is safe there.
+        if problem := single_url_problem(value.replace("{token}", "token")):
+            raise refusal("unsubscribe", problem)
         return value
+    if any(c in value for c in "\r\n\0"):
+        raise refusal("unsubscribe", single_url_problem(value) or "")
     raise refusal(
         "unsubscribe",
         f"'{value}' is neither an https:// address nor a provider merge tag such as "
@@ -38,6 +57,8 @@ def _check_url_pattern(value: str) -> str:
     def refuse(message: str):
         raise refusal("pattern", message)
 
+    if any(c in value for c in "\r\n\0"):
+        refuse(single_url_problem(value) or "")
     malformed = "the web-copy pattern may only hold {date} and {slug}, each as it is, with no format after a colon"
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
@@ -51,59 +72,75 @@ def _check_url_pattern(value: str) -> str:
     except (ValueError, IndexError, KeyError):
         refuse(malformed)
     check_web_link(example)
+    if example.lower().startswith("https://") and (problem := single_url_problem(example)):
+        refuse(problem)
     return value
 
 
 class LeadIns(Model):
-    other_news: Inline = "In other diplomatic news related to the war in Ukraine:"
-    state_department: Inline = "U.S. State Department news:"
-    teasers: Inline = "More from Responsible Statecraft"
+    other_news: Inline = Field(default="In other diplomatic news related to the war in Ukraine:",
+                               description="Bold line before the items.")
+    state_department: Inline = Field(default="U.S. State Department news:",
+                                     description="Bold line before the State Department part.")
+    teasers: Inline = Field(default="More from Responsible Statecraft", description="Heading above the teasers.")
 
 
 class StateDepartmentLines(Model):
-    standard: Prose = "The State Department held no press briefing this week."
+    standard: Prose = Field(default="The State Department held no press briefing this week.",
+                            description="Printed when an issue has no State Department summary.")
     prior_to_publication: Prose = Field(
         default="The State Department had held no press briefing this week prior to publication.",
         alias="prior-to-publication",
+        description="The variant an issue picks with `state_department_line: prior-to-publication`.",
     )
     model_config = ConfigDict(populate_by_name=True)
 
 
 class Logo(Model):
-    url: WebLink
-    alt: Inline
-    width: int = Field(default=200, gt=0, le=552)
-    height: int = Field(default=40, gt=0)
+    url: WebLink = Field(description="The logo image, an https:// address.")
+    alt: Inline = Field(description="What the logo says, for readers who do not see images.")
+    width: int = Field(default=200, gt=0, le=552, strict=True, description="Width in pixels (at most 552).")
+    height: int = Field(default=40, gt=0, le=MAX_HEIGHT, strict=True, description="Height in pixels.")
     # A version for dark backgrounds. Without one, the logo sits on a light
     # plate that stays light in dark mode, so a dark logo never disappears.
-    dark_url: WebLink | None = None
-    plate: Color = "#ffffff"
+    dark_url: WebLink | None = Field(default=None, description="Optional version of the logo for dark mode.")
+    plate: Color = Field(default="#ffffff", description="The colour behind the logo in dark mode, #rgb or #rrggbb.")
 
 
 class Button(Model):
-    label: Inline
-    url: WebLink
+    label: Inline = Field(description="The button's text.")
+    url: WebLink = Field(description="Where the button leads, an https:// address.")
+
+
+class SocialLink(Model):
+    """One of the magazine's social accounts, printed as a text link under the masthead."""
+
+    name: Inline = Field(description="The network's name as printed, e.g. X, Facebook, YouTube, LinkedIn, Bluesky.")
+    url: WebLink = Field(description="The account's address, https://…")
 
 
 class Colors(Model):
-    text: Color = "#1f1f1f"
-    muted: Color = "#5a5a5a"
-    accent: Color = "#9b1c1c"
-    link: Color = "#9b1c1c"
-    background: Color = "#ffffff"
-    page: Color = "#f1f0ec"
-    rule: Color = "#d9d6cf"
-    dark_text: Color = "#ecebe8"
-    dark_muted: Color = "#b9b6b0"
-    dark_accent: Color = "#f0a39b"
-    dark_link: Color = "#f5b7b0"
-    dark_background: Color = "#1d1d1f"
-    dark_page: Color = "#121213"
+    text: Color = Field(default="#1f1f1f", description="The text colour, #rgb or #rrggbb.")
+    muted: Color = Field(default="#5a5a5a", description="The muted colour, #rgb or #rrggbb.")
+    accent: Color = Field(default="#9b1c1c", description="The accent colour, #rgb or #rrggbb.")
+    link: Color = Field(default="#9b1c1c", description="The link colour, #rgb or #rrggbb.")
+    background: Color = Field(default="#ffffff", description="The background colour, #rgb or #rrggbb.")
+    page: Color = Field(default="#f1f0ec", description="The page colour, #rgb or #rrggbb.")
+    rule: Color = Field(default="#d9d6cf", description="The rule colour, #rgb or #rrggbb.")
+    dark_text: Color = Field(default="#ecebe8", description="The text colour in dark mode, #rgb or #rrggbb.")
+    dark_muted: Color = Field(default="#b9b6b0", description="The muted colour in dark mode, #rgb or #rrggbb.")
+    dark_accent: Color = Field(default="#f0a39b", description="The accent colour in dark mode, #rgb or #rrggbb.")
+    dark_link: Color = Field(default="#f5b7b0", description="The link colour in dark mode, #rgb or #rrggbb.")
+    dark_background: Color = Field(
+        default="#1d1d1f", description="The background colour in dark mode, #rgb or #rrggbb.")
+    dark_page: Color = Field(default="#121213", description="The page colour in dark mode, #rgb or #rrggbb.")
 
 
 class Fonts(Model):
-    body: FontStack = "Georgia, 'Times New Roman', Times, serif"
-    headings: FontStack = "'Helvetica Neue', Helvetica, Arial, sans-serif"
+    body: FontStack = Field(
+        default="Georgia, 'Times New Roman', Times, serif", description="CSS font stack of the text.")
+    headings: FontStack = Field(default="'Helvetica Neue', Helvetica, Arial, sans-serif",
+                                description="CSS font stack of headings and buttons.")
 
 
 _APPEAL = (
@@ -120,11 +157,13 @@ _SUBSCRIBE = (
 
 
 class Sender(Model):
-    name: Inline = "Diplomacy Watch"
-    address: EmailAddress = "newsletter@responsiblestatecraft.org"
-    reply_to: EmailAddress | None = None
+    name: HeaderInline = Field(default="Diplomacy Watch", description="The sender's name in From:.")
+    address: SenderAddress = Field(
+        default="newsletter@responsiblestatecraft.org", description="The sender's address in From:.")
+    reply_to: SenderAddress | None = Field(default=None, description="Optional Reply-To: address.")
     # Offered beside the https link in List-Unsubscribe, for clients that prefer mail.
-    unsubscribe_mailto: EmailAddress | None = None
+    unsubscribe_mailto: SenderAddress | None = Field(
+        default=None, description="Optional address offered beside the https link in List-Unsubscribe.")
 
     @property
     def domain(self) -> str:
@@ -132,37 +171,67 @@ class Sender(Model):
 
 
 class Tracking(Model):
-    enabled: bool = False
-    source: Text = "diplomacy-watch"
-    medium: Text = "email"
+    enabled: bool = Field(default=False, description="Add utm_ tags to outbound links.")
+    source: Text = Field(default="diplomacy-watch", description="The utm_source value.")
+    medium: Text = Field(default="email", description="The utm_medium value.")
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# `false` switches a footer text off: many weeks run no appeal.
+Switchable = TextOrFalse
 
 
 class House(Model):
-    newsletter: Inline = "Diplomacy Watch"
-    publication: Inline = "Responsible Statecraft"
-    publication_url: WebLink = "https://responsiblestatecraft.org/"
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
-    lead_ins: LeadIns = LeadIns()
-    state_department_lines: StateDepartmentLines = StateDepartmentLines()
-    appeal: Prose = _APPEAL
-    subscribe: Prose = _SUBSCRIBE
-    postal_address: Inline = "Quincy Institute for Responsible Statecraft, Washington, DC, USA"
-    unsubscribe_url: Annotated[Text, AfterValidator(_check_unsubscribe)] = (
-        "https://responsiblestatecraft.org/newsletter/unsubscribe/"
-    )
-    web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = None
-    site_url: WebLink | None = None  # where `composer site` publishes the web edition
-    logo: Logo | None = None
-    donate: Button | None = Button(
-        label="Support independent reporting on diplomacy", url="https://responsiblestatecraft.org/donate/"
-    )
-    colors: Colors = Colors()
-    fonts: Fonts = Fonts()
-    templates: Text | None = None
-    sender: Sender = Sender()
-    delivery: Delivery = Delivery()
-    platform: PlatformSettings = PlatformSettings()
-    tracking: Tracking = Tracking()
+    newsletter: HeaderInline = Field(default="Diplomacy Watch", description="The name before the colon in every headline.")
+    publication: Inline = Field(
+        default="Responsible Statecraft", description="The magazine, in the masthead and footer.")
+    publication_url: WebLink = Field(
+        default="https://responsiblestatecraft.org/", description="Where the masthead links.")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(
+        default="en", description="The language of the HTML (lang=), e.g. en or en-US.")
+    schedule: Weekday = Field(
+        default="friday", description="The publication weekday: `composer new` dates the next issue by it.")
+    lead_ins: LeadIns = Field(default=LeadIns(), description="The bold lines the house puts before the parts.")
+    state_department_lines: StateDepartmentLines = Field(
+        default=StateDepartmentLines(),
+        description="The standard lines printed when an issue has no State Department summary.")
+    appeal: Switchable = Field(
+        default=_APPEAL,
+        description="Markdown: the reader appeal opening the footer, with the donate button; "
+                    "`false` runs no appeal unless an issue sets one.")
+    subscribe: Switchable = Field(
+        default=_SUBSCRIBE,
+        description="Markdown: the subscribe blurb after the appeal; `false` prints none unless an issue sets one.")
+    social: list[SocialLink] = Field(
+        default=[],
+        description="The magazine's social accounts, printed as a line of text links under the masthead "
+                    "and in the text part.")
+    postal_address: Inline = Field(
+        default="Quincy Institute for Responsible Statecraft, Washington, DC, USA",
+        description="The sender's postal address, always in the footer.")
+    unsubscribe_url: Annotated[Text, AfterValidator(_check_unsubscribe)] = Field(
+        default="https://responsiblestatecraft.org/newsletter/unsubscribe/",
+        description="An https:// address or a provider merge tag such as *|UNSUB|* or {{ unsubscribe_url }}.")
+    web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = Field(
+        default=None, description="Pattern of the web copy's address, with {date} and {slug}.")
+    site_url: WebLink | None = Field(
+        default=None, description="Where `composer site` publishes the web edition; web_url must lie under it.")
+    logo: Logo | None = Field(
+        default=None, description="The masthead logo; without one the publication's name is set in type.")
+    donate: Button | None = Field(
+        default=Button(label="Support independent reporting on diplomacy",
+                       url="https://responsiblestatecraft.org/donate/"),
+        description="The button under the appeal; null removes it.")
+    colors: Colors = Field(default=Colors(), description="The palette, with dark_* twins for dark mode.")
+    fonts: Fonts = Field(default=Fonts(), description="CSS font stacks for body text and headings.")
+    templates: Text | None = Field(
+        default=None, description="A folder of template overrides, relative to house.yaml.")
+    sender: Sender = Field(default=Sender(), description="The message's sender headers.")
+    delivery: Delivery = Field(
+        default=Delivery(), description="Where `composer send` sends: `provider` and its settings.")
+    platform: PlatformSettings = Field(
+        default=PlatformSettings(), description="Where `composer publish` creates drafts: `provider` and its settings.")
+    tracking: Tracking = Field(default=Tracking(), description="utm_ tags on outbound links.")
 
     @property
     def newsletter_slug(self) -> str:

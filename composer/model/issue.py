@@ -8,16 +8,26 @@ from pydantic import AfterValidator, Field, model_validator
 
 from composer import markdown
 from composer.codes import CODES
-from composer.model.fields import Credit, Inline, IssueDate, Model, Prose, Text, WebLink, refusal
+from composer.model.fields import (
+    MAX_HEIGHT,
+    Credit,
+    HeaderInline,
+    Inline,
+    IssueDate,
+    Model,
+    Prose,
+    Text,
+    TextOrFalse,
+    WebLink,
+    at_most,
+    refusal,
+)
 
 
 def _check_item(value: str) -> str:
-    if not markdown.is_one_paragraph(value):
-        raise refusal(
-            "item_paragraph",
-            "an item is a single paragraph; remove the blank lines, quotes or list marks inside it, "
-            "or split it into two items",
-        )
+    problem = markdown.item_shape_problem(value)
+    if problem:
+        raise refusal("item_paragraph", problem)
     if not markdown.links(value):
         raise refusal(
             "item_link",
@@ -28,56 +38,113 @@ def _check_item(value: str) -> str:
     return value
 
 
+TEXT_CHARS = 150_000
+
+
+def _text_size(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_text_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_text_size(v) for v in value)
+    return 0
+
+
 def _check_code(value: str) -> str:
     if value not in CODES:
         raise refusal("code", f"no check has the code '{value}'; see the README's list")
     return value
 
 
-Item = Annotated[Prose, AfterValidator(_check_item)]
+# The house's bounds (items of 40 to 140 words, a subject inboxes show whole) with room to
+# spare: the checks warn long before these refuse; what lies beyond is a paste gone wrong.
+Item = Annotated[Prose, AfterValidator(_check_item), at_most(4_000)]
 
 
 class Image(Model):
-    url: WebLink
-    alt: Inline
-    credit: Credit | None = None
+    url: WebLink = Field(description="The image, an https:// address.")
+    alt: Inline = Field(description="What the image shows, for readers who do not see images.")
+    credit: Credit | None = Field(
+        default=None, description='Who took it, printed as "Top image credit: …", e.g. Jane Smith via Reuters.')
     # Both sizes go into the HTML so that the layout does not jump while
     # images load, and so that Outlook, which ignores CSS sizes, keeps them.
-    width: int | None = Field(default=None, gt=0, le=600)
-    height: int = Field(gt=0)
+    width: int | None = Field(
+        default=None, gt=0, le=600, strict=True, description="Width in pixels, at most 600 (the default).")
+    # Strict: YAML's `true` is not a size. Bounded: a 10,000,000-pixel spacer is no image.
+    height: int = Field(gt=0, le=MAX_HEIGHT, strict=True, description="Height in pixels at that width.")
 
 
 class Teaser(Model):
-    label: Inline
-    headline: Inline
-    url: WebLink
-    image: Image | None = None
-    summary: Prose
+    label: Inline = Field(description="The article's section, e.g. Middle East, Global Crises, Reporting | QiOSK.")
+    headline: Inline = Field(description="The article's headline.")
+    url: WebLink = Field(description='The article\'s address; the teaser ends with a "Keep reading" link to it.')
+    image: Image | None = Field(default=None, description="The article's top image, with its credit.")
+    summary: Prose = Field(description="The article's first paragraph, in Markdown.")
+
+
+# `false` drops the text for this issue, whatever the house says.
+FooterText = TextOrFalse | None
 
 
 class FooterOverride(Model):
-    appeal: Prose | None = None
-    subscribe: Prose | None = None
+    appeal: FooterText = Field(
+        default=None,
+        description="Markdown replacing the house's appeal for this issue; "
+                    "`false` runs no appeal (and no donate button) this week.")
+    subscribe: FooterText = Field(
+        default=None,
+        description="Markdown replacing the house's subscribe blurb for this issue; `false` prints none this week.")
 
 
 class Issue(Model):
-    date: IssueDate
-    kind: Literal["Reporting", "Analysis"]
-    section: Inline
-    headline: Inline
-    dek: Inline
-    authors: list[Inline] = []
-    subject: Inline | None = None
-    preheader: Inline | None = None
-    image: Image | None = None
-    lead: Prose
-    items: list[Item] = Field(min_length=1)
-    state_department: Prose | None = None
-    state_department_line: Literal["standard", "prior-to-publication"] = "standard"
-    teasers: list[Teaser] = Field(default=[], max_length=4)
-    footer: FooterOverride = FooterOverride()
-    slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
-    silence: list[Annotated[str, AfterValidator(_check_code)]] = []  # `composer check` codes to drop
+    date: IssueDate = Field(description="The issue date, YYYY-MM-DD.")
+    kind: Literal["Reporting", "Analysis"] = Field(description="The first half of the label line.")
+    section: Inline = Field(description="The second half of the label line: QiOSK, or a region such as Europe.")
+    headline: Annotated[HeaderInline, at_most(150)] = Field(
+        description='The headline after "Diplomacy Watch: ". One line; emphasis, no links.')
+    dek: Annotated[Inline, at_most(300)] = Field(
+        description="One sentence under the headline, usually with no final period.")
+    authors: list[Inline] = Field(default=[], max_length=20, description='Names, printed as "By A, B and C".')
+    subject: Annotated[HeaderInline, at_most(150)] | None = Field(
+        default=None, description="The email subject; by default the full headline.")
+    preheader: Annotated[Inline, at_most(300)] | None = Field(
+        default=None, description="The inbox preview text; by default the dek.")
+    image: Image | None = Field(default=None, description="The optional top image.")
+    lead: Prose = Field(
+        description="The lead story in Markdown: 8 to 15 paragraphs, 400 to 800 words, with links to its sources.")
+    items: list[Item] = Field(
+        min_length=1,
+        max_length=40,
+        description="The other news: 3 to 6 items, each one Markdown paragraph with a link to its source, "
+                    "optionally followed by one block quote.")
+    state_department: Prose | None = Field(
+        default=None,
+        description="The briefing summary in Markdown: a paragraph naming the day and spokesperson, "
+                    "then the remarks as one block quote.")
+    state_department_line: Literal["standard", "prior-to-publication"] = Field(
+        default="standard", description="Without a summary: which of the house's standard lines to print.")
+    teasers: list[Teaser] = Field(default=[], max_length=4, description='Up to 4 "more from the magazine" teasers.')
+    footer: FooterOverride = Field(
+        default=FooterOverride(), description="Per-issue appeal and subscribe texts, or `false`.")
+    slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
+        default=None,
+        description="Names the output files instead of the file name: lower-case letters, digits, hyphens.")
+    silence: list[Annotated[str, AfterValidator(_check_code)]] = Field(
+        default=[], description="`composer check` codes to accept in this issue, e.g. [DW302].")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_much_text(cls, data: object) -> object:
+        # Checked before any field: the Markdown parser needs seconds for 100,000 characters of brackets.
+        if isinstance(data, dict):
+            sizes = {key: _text_size(value) for key, value in data.items()}
+            if sum(sizes.values()) > TEXT_CHARS:
+                largest = max(sizes, key=lambda key: sizes[key])
+                raise refusal("too_much_text", f"the whole issue holds {sum(sizes.values()):,} characters of text, "
+                                               f"more than the {TEXT_CHARS:,} composer takes (a long issue has "
+                                               "30,000); this is its largest part: shorten it", loc=(largest,))
+        return data
 
     @model_validator(mode="after")
     def _one_state_department_choice(self) -> Issue:

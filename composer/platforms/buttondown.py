@@ -38,12 +38,15 @@ class Buttondown:
         return call(self.client, self.name, method, self.base + path, expect=expect, explain=explain, **kwargs)
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
+        from composer.send.http import answer
+
         fields = {"subject": edition.subject, "body": html, "description": edition.preheader}
         if remembered:
-            email = self._call("PATCH", f"/emails/{remembered['id']}", json=fields).json()
+            response = self._call("PATCH", f"/emails/{remembered['id']}", json=fields)
         else:
             # "draft" explicitly: the platform's old default status sends the email to everyone.
-            email = self._call("POST", "/emails", expect=(201,), json={**fields, "status": "draft"}).json()
+            response = self._call("POST", "/emails", expect=(201,), json={**fields, "status": "draft"})
+        email = answer(response, self.name, ("id",), effect="the draft may have been saved")
         url = f"https://buttondown.com/emails/{email['id']}"
         return Draft(email["id"], url, {"id": email["id"]})
 

@@ -42,11 +42,11 @@ class Listmonk:
         self.fields: dict = {}  # the campaign as last saved: the test and schedule calls repeat it
 
     def _call(self, method: str, path: str, **kwargs):
-        from composer.send.http import call
+        from composer.send.http import answer, call
 
         response = call(self.client, self.name, method, self.base + path,
                         explain=lambda error: str(error["message"]), **kwargs)
-        return response.json()["data"]
+        return answer(response, self.name, ("data",), effect=f"the {method} {path} may have taken effect")["data"]
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
         from email.headerregistry import Address  # the email package: only publishing needs it

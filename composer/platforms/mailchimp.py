@@ -43,6 +43,8 @@ class Mailchimp:
                     explain=lambda e: f"{e['title']}: {e['detail']}", **kwargs)
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
+        from composer.send.http import answer
+
         sender = edition.house.sender
         settings = {
             "subject_line": edition.subject,
@@ -52,17 +54,21 @@ class Mailchimp:
             "reply_to": sender.reply_to or sender.address,
         }
         if remembered:
-            campaign = self._call("PATCH", f"/campaigns/{remembered['id']}", json={"settings": settings}).json()
+            response = self._call("PATCH", f"/campaigns/{remembered['id']}", json={"settings": settings})
         else:
-            campaign = self._call("POST", "/campaigns", json={
+            response = self._call("POST", "/campaigns", json={
                 "type": "regular", "recipients": {"list_id": self.list_id}, "settings": settings,
-            }).json()
+            })
+        campaign = answer(response, self.name, ("id", "web_id"), effect="the campaign may have been saved")
         self._call("PUT", f"/campaigns/{campaign['id']}/content", json={"html": html, "plain_text": text})
         url = f"https://{self.dc}.admin.mailchimp.com/campaigns/edit?id={campaign['web_id']}"
         return Draft(campaign["id"], url, {"id": campaign["id"], "web_id": campaign["web_id"]})
 
     def audience(self, edition: Edition) -> str:
-        return self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"}).json()["name"]
+        from composer.send.http import answer
+
+        response = self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"})
+        return str(answer(response, self.name, ("name",), effect="nothing was sent")["name"])
 
     def send(self, draft: Draft, at: datetime | None) -> str:
         if at is None:

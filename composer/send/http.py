@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -11,10 +12,37 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from composer.diagnostics import DeliveryError
+from composer.printable import redact
 
 ATTEMPTS = 4
+DEADLINE = 120.0  # seconds for a whole call, retries included; the client's timeout bounds each read only
 LONGEST_WAIT = 30.0  # seconds; a provider asking for more is reported, not waited for
 RETRIED = {429, 500, 502, 503, 504}
+
+
+class _Late(Exception):
+    pass
+
+
+def _within(seconds: float, request: Callable[[], httpx.Response]) -> httpx.Response:
+    """The request's answer, if it comes within `seconds`. A server that drips a byte every few
+    seconds never trips a read timeout; the request is left to its thread (a daemon) instead."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["answer"] = request()
+        except BaseException as error:  # handed to the caller's thread as it is
+            box["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(max(0.0, seconds))
+    if worker.is_alive():
+        raise _Late()
+    if "error" in box:
+        raise box["error"]
+    return box["answer"]
 
 
 def client(**options) -> httpx.Client:
@@ -46,7 +74,29 @@ def _reason(response: httpx.Response, explain: Callable[[dict], str]) -> str:
         detail = explain(response.json())
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         detail = response.text.strip().splitlines()[0][:200] if response.text.strip() else ""
-    return f"{response.status_code} {response.reason_phrase}" + (f": {detail}" if detail else "")
+    # A provider may repeat the request's credentials in its error.
+    return redact(f"{response.status_code} {response.reason_phrase}" + (f": {detail}" if detail else ""))
+
+
+_ID_FIELDS = ("id", "MessageID", "MessageId", "message_id")
+
+
+def answer(response: httpx.Response, service: str, keys: tuple[str, ...], *, effect: str) -> dict:
+    """The JSON object of a successful answer, holding `keys`. Anything else is told in one line,
+    with the provider's id when it gave one: the request may have taken `effect` already."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and all(data.get(k) not in (None, "", [], {}) for k in keys):
+        return data
+    found = data.get if isinstance(data, dict) else (lambda _: None)
+    ident = next((str(found(k)) for k in _ID_FIELDS if isinstance(found(k), (str, int))),
+                 response.headers.get("X-Message-Id"))
+    what = "not JSON" if data is None else f"no {' or '.join(f'`{k}`' for k in keys if not found(k))}"
+    raise DeliveryError(f"{service}: answered {response.status_code} {response.reason_phrase} but its answer is "
+                        f"{what}, so {effect}" + (f" (its id: {redact(ident)})" if ident else "")
+                        + "; check the provider's dashboard before trying again")
 
 
 def call(
@@ -61,9 +111,13 @@ def call(
     **kwargs,
 ) -> httpx.Response:
     """One API call. Rate limits (honouring Retry-After) and server errors are retried a few times."""
+    ends = time.monotonic() + DEADLINE
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = client.request(method, url, **kwargs)
+            response = _within(ends - time.monotonic(), lambda: client.request(method, url, **kwargs))
+        except _Late:
+            raise DeliveryError(f"{service}: {httpx.URL(url).host} did not finish answering within {DEADLINE:.0f} "
+                                "seconds; the request may have reached it, so check before trying again") from None
         except httpx.ConnectError as error:
             raise DeliveryError(f"{service}: cannot connect to {httpx.URL(url).host} ({error})") from None
         except httpx.TimeoutException:
@@ -74,11 +128,24 @@ def call(
             return response
         if response.status_code in RETRIED and attempt < ATTEMPTS:
             wait = _retry_after(response, attempt)
-            if wait <= LONGEST_WAIT:
+            if wait <= LONGEST_WAIT and time.monotonic() + wait < ends:
                 sleep(wait)
                 continue
         raise refusal(service, response, explain, attempt)
     raise AssertionError("unreachable")
+
+
+def answers(response: httpx.Response, service: str, count: int, *, effect: str) -> list[dict]:
+    """A batch API's JSON array of `count` objects, one per message; anything else is one line."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, list) and len(data) == count and all(isinstance(item, dict) for item in data):
+        return data
+    what = "not JSON" if data is None else f"not a list of {count} answers"
+    raise DeliveryError(f"{service}: answered {response.status_code} {response.reason_phrase} but its answer is "
+                        f"{what}, so {effect}; check the provider's dashboard before trying again")
 
 
 def refusal(service: str, response: httpx.Response, explain: Callable[[dict], str], attempt: int = 1) -> DeliveryError:

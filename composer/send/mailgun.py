@@ -46,14 +46,14 @@ class Mailgun:
         self.base = (base_url or self.urls[region]).rstrip("/")
 
     def send(self, mail: Outgoing) -> str:
-        from composer.send.http import call, client
+        from composer.send.http import answer, call, client
         from composer.send.message import message_bytes
 
         files = {"message": ("message.eml", message_bytes(mail.message), "message/rfc822")}
         with client(auth=("api", self.key)) as session:
             response = call(session, self.name, "POST", f"{self.base}/v3/{self.domain}/messages.mime",
                             data={"to": mail.recipients}, files=files, explain=lambda e: e["message"])
-        return response.json()["id"]
+        return str(answer(response, self.name, ("id",), effect="the message may have been sent")["id"])
 
     def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
         """One request for the batch. Mailgun tells of readers it will not deliver to only later,
@@ -61,7 +61,7 @@ class Mailgun:
         import json
 
         from composer.ledger import Outcome
-        from composer.send.http import call, client
+        from composer.send.http import answer, call, client
         from composer.send.letters import ONE_CLICK
         from composer.unsubscribe import PLACEHOLDER
 
@@ -81,7 +81,7 @@ class Mailgun:
         with client(auth=("api", self.key)) as session:
             response = call(session, self.name, "POST", f"{self.base}/v3/{self.domain}/messages",
                             data=data, explain=lambda e: e["message"])
-        message_id = response.json()["id"]
+        message_id = str(answer(response, self.name, ("id",), effect="the batch may have been sent")["id"])
         yield [Outcome(reader.key, message_id) for reader in batch]
 
 

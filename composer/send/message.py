@@ -15,6 +15,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
+from composer.send import headers
+
 if TYPE_CHECKING:
     from composer.model.edition import Edition
 
@@ -22,8 +24,7 @@ TEST_PREFIX = "[TEST] "
 
 
 def _address(name: str, address: str) -> Address:
-    user, domain = address.rsplit("@", 1)
-    return Address(display_name=name, username=user, domain=domain)
+    return headers.address(name, address)  # an IDN domain as its A-label
 
 
 def _set_subject(message: EmailMessage, subject: str) -> None:
@@ -63,10 +64,10 @@ def build_message(edition: Edition, html: str, text: str, *, to: list[str] | Non
     message["To"] = ", ".join(to) if to else str(_address(f"{house.newsletter} readers", sender.address))
     message["Date"] = formatdate(localtime=True)
     # Short enough to stay on one header line; make_msgid's ids get folded.
-    message["Message-ID"] = f"<{time.time_ns():x}.{secrets.token_hex(6)}@{sender.domain}>"
+    message["Message-ID"] = f"<{time.time_ns():x}.{secrets.token_hex(6)}@{headers.ascii_domain(sender.domain)}>"
     # RFC 2919: names the list, so filters and spam checkers can tell it is one.
-    message["List-Id"] = f"{house.newsletter} <{house.newsletter_slug}.{sender.domain}>"
-    if house.unsubscribe_url.startswith("https://"):
+    message["List-Id"] = headers.list_id(house)
+    if headers.is_https(house.unsubscribe_url):
         # RFC 8058 one-click unsubscribe: an https URI, and the POST marker, exactly.
         targets = [f"<{house.unsubscribe_url}>"]
         if sender.unsubscribe_mailto:

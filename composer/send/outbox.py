@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from composer.diagnostics import ComposerError, DeliveryError
 from composer.model.fields import Text
-from composer.output import prepare_folder, write_all
+from composer.output import prepare_folder, reserve, write_all
 from composer.send.provider import Outgoing
 
 if TYPE_CHECKING:
@@ -36,11 +36,15 @@ class Outbox:
     def send(self, mail: Outgoing) -> str:
         from composer.send.message import message_bytes
 
-        path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{mail.slug}.eml"
+        path = None
         try:
             prepare_folder(self.folder)
+            # Two sends in the same second get two files; neither replaces the other.
+            path = reserve(self.folder, time.strftime("%Y%m%d-%H%M%S"), f"{mail.slug}.eml")
             write_all({path: message_bytes(mail.message)})
         except ComposerError as error:
+            if path is not None:
+                path.unlink(missing_ok=True)  # the empty file that held the name
             reason = error.diagnostics[0].message.split(";")[0]
             raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
         return str(path)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from composer.send.letters import Broadcast
 
 NAME = "postmark"
+SENT_MAYBE = "the message may have been sent"
 
 
 class Settings(Model):
@@ -59,17 +60,19 @@ class Postmark:
             "MessageStream": self.stream,
         }
         headers = {"Accept": "application/json", "X-Postmark-Server-Token": self.token}
+        from composer.send.http import answer
+
         with client(headers=headers) as session:
             response = call(session, self.name, "POST", f"{self.base}/email", json=body,
                             explain=_explain)
-        return response.json()["MessageID"]
+        return str(answer(response, self.name, ("MessageID",), effect=SENT_MAYBE)["MessageID"])
 
     def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
         import gc
         import json
 
         from composer.ledger import Outcome
-        from composer.send.http import call, client
+        from composer.send.http import answers, call, client
         from composer.unsubscribe import PLACEHOLDER
 
         # The parts are JSON-encoded once and split around the placeholder; each reader's copy joins
@@ -86,7 +89,7 @@ class Postmark:
                 body = b",".join(messages)  # one copy of ten megabytes, not three
                 messages.clear()
                 response = call(session, self.name, "POST", f"{self.base}/email/batch", content=body, explain=_explain)
-                answers = response.json()
+                replies = answers(response, self.name, len(readers), effect="the batch may have been sent")
                 # httpx's request and response refer to each other, so the body they hold lives until the
                 # cycle collector runs, which megabytes of bytes never trigger: run it, or memory grows per batch.
                 del body, response
@@ -94,7 +97,7 @@ class Postmark:
                 # One answer per message, in order: ErrorCode 0 is accepted; any other refused that reader only.
                 return [Outcome(reader.key, answer.get("MessageID")) if answer.get("ErrorCode") == 0
                         else Outcome(reader.key, reason=_explain(answer))
-                        for reader, answer in zip(readers, answers, strict=False)]
+                        for reader, answer in zip(readers, replies, strict=True)]
 
             readers: list[Pending] = []
             messages: list[bytes] = []

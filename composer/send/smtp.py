@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from composer.send.letters import Broadcast
 
 NAME = "smtp"
-TIMEOUT = 30.0
+TIMEOUT = 30.0  # seconds for each read or write
+DEADLINE = 120.0  # seconds for the whole conversation, from connecting to the end of DATA
 
 
 class Settings(Model):
@@ -64,53 +65,106 @@ class Smtp:
 
     def _login(self, client: smtplib.SMTP) -> None:
         """AUTH with one mechanism. smtplib's login() would retry a refused password
-        with every other mechanism, and some servers never answer the retry."""
+        with every other mechanism, and some servers never answer the retry; and it
+        encodes as ASCII, where RFC 4616 (PLAIN) sends the user name and password as UTF-8."""
         import smtplib
+        from base64 import b64encode
 
         client.ehlo_or_helo_if_needed()
         offered = client.esmtp_features.get("auth", "").upper().split()
         mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
         if mechanism is None:
             raise smtplib.SMTPNotSupportedError("AUTH PLAIN or LOGIN")
-        client.user, client.password = self.username, self.password or ""
-        client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+        user, password = (self.username or "").encode(), (self.password or "").encode()
+
+        def b64(data: bytes) -> str:
+            return b64encode(data).decode("ascii")
+
+        if mechanism == "PLAIN":
+            code, reply = client.docmd("AUTH", "PLAIN " + b64(b"\0" + user + b"\0" + password))
+        else:  # LOGIN has no standard encoding; UTF-8 is what servers that accept non-ASCII expect
+            code, reply = client.docmd("AUTH", f"LOGIN {b64(user)}")
+            if code == 334:
+                code, reply = client.docmd(b64(password))
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def _connect(self) -> smtplib.SMTP:
+        """A client that is not connected yet, so the deadline's watchdog can hold it from the start."""
+        import smtplib
+
+        client: smtplib.SMTP
+        if self.security == "tls":
+            client = smtplib.SMTP_SSL(context=self._context(), timeout=TIMEOUT)
+        else:
+            client = smtplib.SMTP(timeout=TIMEOUT)
+        # The name TLS checks the certificate against; smtplib sets it only when given a host at once.
+        client._host = self.host  # type: ignore[attr-defined]
+        return client
 
     @contextmanager
     def _session(self) -> Iterator[smtplib.SMTP]:
-        """One connection, encrypted and logged in; every failure told in one line."""
-        # Imported here: smtplib and ssl cost 30 ms that `build` never needs.
+        """One connection, encrypted and logged in, cut at the deadline; every failure told in one line."""
+        # smtplib and ssl are imported inside the methods: 30 ms that `build` never needs.
+        where = f"{self.host}:{self.port}"
+        client = self._connect()
+        # TIMEOUT bounds each read; a server that sends a byte every few seconds never trips it.
+        # The watchdog bounds the whole conversation (in a batch, each message) by cutting the connection.
+        self.watchdog = watchdog = Watchdog(client, DEADLINE)
+        done = False
+        try:
+            client.connect(self.host, self.port)
+            if self.security == "starttls":
+                client.starttls(context=self._context())
+            if self.username:
+                self._login(client)
+            yield client
+            done = True
+        except Exception as error:
+            if watchdog.fired:
+                raise DeliveryError(f"smtp: {where} did not finish within {DEADLINE:.0f} seconds; the connection "
+                                    "was cut and the message was not sent") from None
+            raise self._failure(error, where) from None
+        finally:
+            watchdog.cancel()
+            if not done:
+                client.close()
+        self._quit(client)
+
+    @staticmethod
+    def _quit(client: smtplib.SMTP) -> None:
+        """Every message was accepted: whatever the server answers to QUIT, they were delivered."""
+        import smtplib
+
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
+    @staticmethod
+    def _failure(error: Exception, where: str) -> Exception:
         import smtplib
         import socket
         import ssl
 
-        where = f"{self.host}:{self.port}"
-        try:
-            client: smtplib.SMTP
-            if self.security == "tls":
-                client = smtplib.SMTP_SSL(self.host, self.port, context=self._context(), timeout=TIMEOUT)
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT)
-            with client:
-                if self.security == "starttls":
-                    client.starttls(context=self._context())
-                if self.username:
-                    self._login(client)
-                yield client
-        except ssl.SSLCertVerificationError as error:
-            raise DeliveryError(f"smtp: the certificate of {where} is not trusted ({error.verify_message})") from None
-        except ssl.SSLError as error:
-            raise DeliveryError(f"smtp: TLS with {where} failed ({error.reason or error})") from None
-        except smtplib.SMTPAuthenticationError as error:
-            raise DeliveryError(f"smtp: {where} refused the user name or password ({error.smtp_code})") from None
-        except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(f"smtp: {where} does not offer STARTTLS or AUTH as configured") from None
-        except smtplib.SMTPRecipientsRefused as error:
-            raise DeliveryError(f"smtp: {where} refused every recipient: {', '.join(error.recipients)}") from None
-        except smtplib.SMTPResponseException as error:
-            raise DeliveryError(f"smtp: {where} answered {error.smtp_code} {_reply(error)}") from None
-        except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException) as error:
+        if isinstance(error, DeliveryError):
+            return error
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return DeliveryError(f"smtp: the certificate of {where} is not trusted ({error.verify_message})")
+        if isinstance(error, ssl.SSLError):
+            return DeliveryError(f"smtp: TLS with {where} failed ({error.reason or error})")
+        if isinstance(error, smtplib.SMTPAuthenticationError):
+            return DeliveryError(f"smtp: {where} refused the user name or password ({error.smtp_code})")
+        if isinstance(error, smtplib.SMTPNotSupportedError):
+            return DeliveryError(f"smtp: {where} does not offer STARTTLS or AUTH as configured")
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            return DeliveryError(f"smtp: {where} refused every recipient: {', '.join(error.recipients)}")
+        if isinstance(error, smtplib.SMTPResponseException):
+            return DeliveryError(f"smtp: {where} answered {error.smtp_code} {_reply(error)}")
+        if isinstance(error, (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException)):
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-            raise DeliveryError(f"smtp: cannot deliver through {where} ({reason})") from None
+            return DeliveryError(f"smtp: cannot deliver through {where} ({reason})")
+        return error
 
     def send(self, mail: Outgoing) -> str:
         with self._session() as client:
@@ -128,6 +182,7 @@ class Smtp:
         with self._session() as client:
             for reader in batch:
                 message = broadcast.message(reader)
+                self.watchdog.rearm()
                 try:
                     client.send_message(message, to_addrs=[reader.address])
                 except smtplib.SMTPRecipientsRefused as error:
@@ -141,6 +196,42 @@ class Smtp:
                     client.rset()
                     continue
                 yield [Outcome(reader.key, str(message["Message-ID"]))]
+
+
+class Watchdog:
+    """Cuts a client's connection when the deadline passes, so a blocked read returns at once."""
+
+    def __init__(self, client: smtplib.SMTP, seconds: float):
+        self.client, self.seconds, self.fired = client, seconds, False
+        self.timer = self._start()
+
+    def _start(self):
+        import threading
+
+        timer = threading.Timer(self.seconds, self._cut)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def rearm(self) -> None:
+        """A new deadline from now: in a batch, each message has its own."""
+        self.timer.cancel()
+        self.timer = self._start()
+
+    def _cut(self) -> None:
+        import socket
+
+        self.fired = True
+        sock = self.client.sock
+        if sock is not None:
+            try:
+                # socket.socket's own shutdown: an SSLSocket's would tear down TLS state under the reader.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def _reply_text(reply: bytes | str) -> str:

@@ -1,0 +1,59 @@
+"""Smaller input faults: a bad escape in quotes, sizes that are not sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+
+def build(issue_dir: Path, extra: str):
+    issue = issue_dir / "2024-01-12.yaml"
+    issue.write_text(issue.read_text() + extra)
+    return run_cli("build", issue, "-o", issue_dir / "out"), issue
+
+
+def test_a_lone_surrogate_escape_is_named_as_such(issue_dir: Path):
+    issue = issue_dir / "2024-01-12.yaml"
+    issue.write_text(issue.read_text().replace("dek: Negotiators", 'dek: "Bad \\ud800 here" #'))
+    result = run_cli("build", issue, "-o", issue_dir / "out")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"{issue}:5:11: this escape sequence in quotes is not a character (a lone \\ud800-\\udfff is half of a pair, "
+        "never a character on its own); type the character itself, or a valid escape such as \\u00e9")
+
+
+def test_an_unknown_escape_is_not_an_unclosed_quote(issue_dir: Path):
+    issue = issue_dir / "2024-01-12.yaml"
+    issue.write_text(issue.read_text().replace("dek: Negotiators", 'dek: "C:\\qfolder" #'))
+    result = run_cli("build", issue, "-o", issue_dir / "out")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"{issue}:5:9: this backslash starts an escape sequence YAML does not know")
+
+
+@pytest.mark.parametrize("height, message", [
+    ("true", "`image.height` should be a whole number, but it is true or false"),
+    ("99999", "`image.height`: input should be less than or equal to 2000"),
+    ("0", "`image.height`: input should be greater than 0"),
+])
+def test_image_heights_are_whole_numbers_within_bounds(issue_dir: Path, height, message):
+    result, issue = build(issue_dir, f"image:\n  url: https://example.org/a.jpg\n  alt: A map\n  height: {height}\n")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{issue}:17:11: {message}"
+
+
+def test_logo_height_true_is_refused(issue_dir: Path):
+    (issue_dir / "house.yaml").write_text("logo:\n  url: https://example.org/l.png\n  alt: Logo\n  height: true\n")
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", issue_dir / "out")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"{issue_dir / 'house.yaml'}:4:11: `logo.height` should be a whole number, but it is true or false")
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536"])
+def test_preview_port_out_of_range_is_one_line(issue_dir: Path, port):
+    result = run_cli("preview", issue_dir / "2024-01-12.yaml", "--no-open", "--port", port)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"--port:1:1: {port} is not a port number; give one from 1 to 65535, or 0 for any free one")
