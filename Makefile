@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make demo   builds every example issue into build/
+#   make demo   builds every example issue into build/, and their web edition into build/site/
 #   make test   runs ruff, mypy and the whole test suite
 # Both create the virtual environment in .venv on first use.
 
@@ -17,6 +17,7 @@ $(BIN)/composer: pyproject.toml
 
 demo: $(BIN)/composer
 	$(BIN)/composer build examples/ -o build/
+	$(BIN)/composer site examples/ -o build/site/
 
 # chromium, spamassassin, npm and Java, for the browser, spam, compatibility and validator tests.
 system-packages:
@@ -37,6 +38,7 @@ fuzz: $(BIN)/composer
 bench: $(BIN)/composer
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/preview_latency.py
+	$(BIN)/python benchmarks/site_speed.py
 
 clean:
 	rm -rf build dist .pytest_cache

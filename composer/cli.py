@@ -129,6 +129,32 @@ def build(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
+@app.command(cls=Command, epilog=examples("composer site examples/ -o site/",
+                                          "composer site examples/ -o site/ --base-url https://example.org/dw/"))
+def site(
+    folder: Annotated[Path, typer.Argument(help="The folder of issues (with its house.yaml).", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the web edition.")] = Path("site"),
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", metavar="URL", help="The site's address; default: site_url in house.yaml.")
+    ] = None,
+) -> None:
+    """Build the web edition: a page per issue, the archive, Atom and JSON feeds, and sitemap.xml."""
+    from composer.commands.site import build_site
+
+    try:
+        result = build_site(folder, output, base_url=base_url)
+    except ComposerError as error:
+        report(error)
+    for warning in result.warnings:
+        warn(str(warning))
+    for path, size in result.written.items():
+        typer.echo(f"wrote {path}  ({size:,} bytes)")
+    for path in result.removed:
+        typer.echo(f"removed {path}")
+    typer.echo(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
+               f"{result.unchanged} unchanged, in {output}")
+
+
 @app.command(cls=Command, epilog=examples("composer send issues/2024-01-12.yaml --to ed@example.org",
                                           "composer send issue.yaml --to ed@example.org --dry-run"))
 def send(

@@ -17,6 +17,7 @@ from browser import CHROMIUM_ARGS  # noqa: F401  (the browser fixture comes from
 from conftest import FIXTURES
 
 from composer.pipeline import render
+from composer.web.render import render_preview
 
 
 class PreviewProcess:
@@ -171,6 +172,27 @@ def test_toggles_width_scheme_and_text(browser, preview):
         assert page.locator("#email").is_hidden()
         size = page.locator("#size").inner_text()
         assert re.match(r"[\d,]+ bytes, \d+% of Gmail's clipping limit", size)
+    finally:
+        context.close()
+
+
+def test_web_toggle_shows_the_issue_page(browser, preview, issue: Path):
+    status, body = preview.get("/web.html")
+    assert status == 200 and body == render_preview(render(issue).edition).encode("utf-8")
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(preview.url)
+        page.frame_locator("#email").locator("h1").wait_for()
+        page.keyboard.press("w")
+        assert page.locator("#email").is_hidden() and page.locator("#web").is_visible()
+        web = page.frame_locator("#web")
+        assert web.locator("article h1").inner_text() == render(issue).edition.title
+        assert web.locator("ul.items > li").count() == 2
+        page.click("#dark")
+        assert web.locator("body").evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(29, 29, 31)"
+        page.keyboard.press("p")
+        assert web.locator("body").evaluate("b => b.ownerDocument.defaultView.innerWidth") == 375
     finally:
         context.close()
 

@@ -1,7 +1,7 @@
 """`composer preview`: a local web page that follows the editor's saves.
 
-A small Starlette app serves the preview page, the built email and its plain
-text, and a server-sent-events stream. watchfiles watches the issue, its
+A small Starlette app serves the preview page, the built email, its plain
+text and the issue's web page, and a server-sent-events stream. watchfiles watches the issue, its
 house.yaml and the theme; every save re-renders the issue and tells the open
 pages, which reload the email frame in place. A save that renders but has
 check errors shows that render with the errors listed over it; a save that
@@ -34,6 +34,7 @@ from composer.hosts import LOOPBACK
 from composer.loader import HOUSE_FILE
 from composer.pipeline import render
 from composer.theme import default_theme_dir
+from composer.web.render import render_preview
 
 # The email may not run scripts or load anything but images: it is shown as mail clients show it.
 EMAIL_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -55,6 +56,7 @@ class Snapshot:
     warnings: list[str] = field(default_factory=list)
     rendered: int = 0  # the version whose render is shown; older than `version` when the save could not render
     build_ms: float = 0.0
+    web: bytes = b""  # the issue's page of the web edition
 
     @property
     def stale(self) -> bool:
@@ -83,6 +85,7 @@ class Preview:
         try:
             built = render(self.issue)
             findings = run_checks(built.edition, built.html, built.text).findings
+            web = render_preview(built.edition).encode("utf-8")
         except ComposerError as error:
             problems = [str(d) for d in error.diagnostics]
         except Exception as error:  # noqa: BLE001 - the preview must outlive any one broken save
@@ -91,7 +94,7 @@ class Preview:
             problems = []
         if problems:
             snapshot = Snapshot(version, previous.html, previous.text, previous.meta, problems,
-                                rendered=previous.rendered)
+                                rendered=previous.rendered, web=previous.web)
         else:
             self.theme_dir = built.edition.theme_dir
             html = built.html.encode("utf-8")
@@ -107,7 +110,8 @@ class Preview:
             # Check errors stop `build`, but the render is still worth seeing while fixing them.
             errors = [str(f) for f in findings if f.severity == ERROR]
             warnings = [str(f) for f in findings if f.severity != ERROR]
-            snapshot = Snapshot(version, html, built.text.encode("utf-8"), meta, errors, warnings, rendered=version)
+            snapshot = Snapshot(version, html, built.text.encode("utf-8"), meta, errors, warnings, rendered=version,
+                                web=web)
         snapshot.build_ms = (time.perf_counter() - started) * 1000
         self.snapshot = snapshot
         return snapshot
@@ -225,6 +229,13 @@ class Preview:
             headers={"Cache-Control": "no-store", "Content-Security-Policy": EMAIL_CSP},
         )
 
+    async def web_page(self, request: Request) -> Response:
+        return Response(
+            self.snapshot.web,
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Content-Security-Policy": EMAIL_CSP},
+        )
+
     async def email_text(self, request: Request) -> Response:
         return Response(self.snapshot.text, media_type="text/plain; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
@@ -240,6 +251,7 @@ class Preview:
             Route("/", self.page),
             Route("/email.html", self.email_html),
             Route("/email.txt", self.email_text),
+            Route("/web.html", self.web_page),
             Route("/state", self.state),
             Route("/events", self.events),
         ]

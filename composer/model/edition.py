@@ -17,6 +17,9 @@ from composer.tracking import tag
 if TYPE_CHECKING:
     from composer.yamlsource import Source
 
+# The page of an issue on the house's site when `web_url` does not say otherwise.
+DEFAULT_PAGE = "{slug}/"
+
 
 class Edition:
     """An issue together with its house, and where both came from: what every renderer works from."""
@@ -54,8 +57,17 @@ class Edition:
         return f"{self.issue.kind} | {markdown.inline_to_text(self.issue.section)}"
 
     @property
+    def web_url_pattern(self) -> str | None:
+        """Where the web copy lives: the house's pattern, or a page per issue on the house's site."""
+        if self.house.web_url:
+            return self.house.web_url
+        if self.house.site_url:
+            return self.house.site_url.rstrip("/") + "/" + DEFAULT_PAGE
+        return None
+
+    @property
     def web_url(self) -> str | None:
-        pattern = self.house.web_url
+        pattern = self.web_url_pattern
         return pattern.format(date=self.issue.date.isoformat(), slug=self.slug) if pattern else None
 
     @property

@@ -262,6 +262,8 @@ class House(Model):
         description="An https:// address or a provider merge tag such as *|UNSUB|* or {{ unsubscribe_url }}.")
     web_url: Annotated[Text, AfterValidator(_check_url_pattern)] | None = Field(
         default=None, description="Pattern of the web copy's address, with {date} and {slug}.")
+    site_url: WebLink | None = Field(
+        default=None, description="Where `composer site` publishes the web edition; web_url must lie under it.")
     logo: Logo | None = Field(
         default=None, description="The masthead logo; without one the publication's name is set in type.")
     donate: Button | None = Field(
