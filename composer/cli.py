@@ -135,7 +135,8 @@ def site(
     folder: Annotated[Path, typer.Argument(help="The folder of issues (with its house.yaml).", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the web edition.")] = Path("site"),
     base_url: Annotated[
-        str | None, typer.Option("--base-url", metavar="URL", help="The site's address; default: site_url in house.yaml.")
+        str | None,
+        typer.Option("--base-url", metavar="URL", help="The site's address; default: site_url in house.yaml."),
     ] = None,
 ) -> None:
     """Build the web edition: a page per issue, the archive, Atom and JSON feeds, and sitemap.xml."""
