@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,13 @@ def body_url(html: str) -> str:
 
 def check_personal_message(raw: bytes, address: str) -> str:
     """A reader's message: their own link in List-Unsubscribe, the HTML and the text; returns it."""
+    # As written on the wire, not as a forgiving parser decodes it: mail clients look for a
+    # literal <https://…> in List-Unsubscribe, and RFC 2047 encoded words are not allowed there.
+    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    written = re.search(rb"^List-Unsubscribe: ?(.*)$", head, re.M | re.I)
+    assert written and written.group(1).strip().startswith(b"<https://"), head[:2000]
+    assert b"=?" not in written.group(1)
+    assert re.search(rb"^Message-ID: <[^>\r\n]+>\r?$", head, re.M | re.I), "the Message-ID starts on its own line"
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["Subject"] == SUBJECT
     assert message["To"].addresses[0].addr_spec.lower() == address.lower()

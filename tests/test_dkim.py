@@ -90,3 +90,16 @@ def test_any_subject_reads_back_exactly(built_examples, subject):
     assert all(len(line) <= 78 for line in head.split(b"\r\n"))
     assert email.message_from_bytes(data, policy=email.policy.default)["Subject"] == subject
     assert reserialised(data) == data
+
+
+def test_a_long_unsubscribe_url_is_written_as_it_is(example):
+    """Longer than a 78-column line, the URL is still written literally on the header's first line:
+    RFC 2047 encoded words hide it from mail clients, and a fold before it breaks simple DKIM."""
+    from composer.model.edition import Edition
+
+    url = "https://responsiblestatecraft.org/newsletter/unsubscribe/?list=diplomacy-watch&t={token}"
+    house = example.edition.house.model_copy(update={"unsubscribe_url": url})
+    edition = Edition(example.edition.issue, house, example.edition.slug)
+    head = message_bytes(build_message(edition, example.html, example.text)).split(b"\r\n\r\n", 1)[0]
+    [line] = [line for line in head.split(b"\r\n") if line.lower().startswith(b"list-unsubscribe:")]
+    assert line == b"List-Unsubscribe: <" + url.encode() + b">"

@@ -57,7 +57,7 @@ def list_id(house: House) -> str:
 
 def header_problems(message: EmailMessage) -> list[str]:
     """What is wrong with the message's headers as a mail client would read them; empty when nothing is."""
-    raw = message.as_bytes(policy=email.policy.SMTP)
+    raw = message.as_bytes(policy=message.policy)  # as it will be written
     head = raw.split(b"\r\n\r\n", 1)[0]
     problems = [f"a header line is {len(line):,} octets long, over the {LONGEST_LINE} that mail allows"
                 for line in head.split(b"\r\n") if len(line) > LONGEST_LINE]

@@ -69,10 +69,14 @@ class Broadcast:
     def url_with(self, token: str) -> str:
         return self.rendered.edition.house.unsubscribe_url.replace(PLACEHOLDER, token)
 
-    def list_unsubscribe(self, url: str) -> str:
-        """RFC 8058's header value: the https link, then the mailto when the house has one."""
+    def list_unsubscribe_targets(self, url: str) -> list[str]:
+        """RFC 8058's header targets: the https link, then the mailto when the house has one."""
         mailto = self.rendered.edition.house.sender.unsubscribe_mailto
-        return f"<{url}>" + (f", <mailto:{mailto}?subject=unsubscribe>" if mailto else "")
+        return [f"<{url}>", *([f"<mailto:{mailto}?subject=unsubscribe>"] if mailto else [])]
+
+    def list_unsubscribe(self, url: str) -> str:
+        """The same as one header value, for the providers that take headers as JSON."""
+        return ", ".join(self.list_unsubscribe_targets(url))
 
     def personal(self, reader: Pending) -> tuple[str, str, str]:
         """(html, text, unsubscribe URL) of one reader's copy."""
@@ -80,21 +84,21 @@ class Broadcast:
         return self.html.replace(PLACEHOLDER, token), self.text.replace(PLACEHOLDER, token), self.url_with(token)
 
     def message_id(self, reader: Pending) -> str:
-        digest = hashlib.sha256(f"{self.version}:{reader.key}".encode()).hexdigest()[:32]
+        # 64 bits tell a list's readers apart, and keep "Message-ID: <…>" within one 78-column line.
+        digest = hashlib.sha256(f"{self.version}:{reader.key}".encode()).hexdigest()[:16]
         return f"<{digest}.{self.rendered.edition.slug}@{self.rendered.edition.house.sender.domain}>"
 
     def message(self, reader: Pending) -> EmailMessage:
         """One reader's complete MIME message, for the providers that take raw mail."""
-        from composer.send.message import build_message
+        from composer.send.message import build_message, set_url_header
 
         html, text, url = self.personal(reader)
         message = build_message(self.rendered.edition, html, text, to=[formataddr((reader.name, reader.address))])
         # Set here rather than in message.py: the test copies keep the house's own link.
-        message.replace_header("Message-ID", self.message_id(reader))
-        if message["List-Unsubscribe"] is not None:
-            message.replace_header("List-Unsubscribe", self.list_unsubscribe(url))
-        else:
-            message["List-Unsubscribe"] = self.list_unsubscribe(url)
+        set_url_header(message, "Message-ID", [self.message_id(reader)])
+        had_one_click = message["List-Unsubscribe-Post"] is not None
+        set_url_header(message, "List-Unsubscribe", self.list_unsubscribe_targets(url))
+        if not had_one_click:
             message["List-Unsubscribe-Post"] = ONE_CLICK
         return message
 

@@ -52,12 +52,29 @@ def _set_subject(message: EmailMessage, subject: str) -> None:
     message.set_raw("Subject", policy.linesep.join(lines))
 
 
+# The policy every message is built and written with: SMTP's, except that a header set
+# as written (set_raw) is never refolded. The email package would otherwise turn a long
+# `<https://…>` into RFC 2047 encoded words, which List-Unsubscribe may not carry, and
+# fold a long Message-ID before its first word, which breaks simple DKIM canonicalisation.
+POLICY = email.policy.SMTP.clone(refold_source="none")
+
+
+def set_url_header(message: EmailMessage, name: str, targets: list[str]) -> None:
+    """A header of `<…>` targets (List-Unsubscribe, Message-ID) as written: one target a line.
+
+    Each line stays under the 998 octets mail allows (the URL fields are bounded),
+    and folding only at the commas between targets changes nothing a reader parses.
+    """
+    del message[name]
+    message.set_raw(name, ",\r\n ".join(targets))
+
+
 def build_message(edition: Edition, html: str, text: str, *, to: list[str] | None = None,
                   test: bool = False) -> EmailMessage:
     """One message for `to` (or addressed to the sender, for an .eml kept on disk)."""
     house = edition.house
     sender = house.sender
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=POLICY)
     _set_subject(message, (TEST_PREFIX if test else "") + edition.subject)
     # No Sender: RFC 5322 3.6.2 asks for it only when it differs from From, and the house sends as itself.
     message["From"] = _address(sender.name, sender.address)
@@ -65,7 +82,8 @@ def build_message(edition: Edition, html: str, text: str, *, to: list[str] | Non
     message["To"] = ", ".join(to) if to else str(_address(f"{house.newsletter} readers", sender.address))
     message["Date"] = formatdate(localtime=True)
     # Short enough to stay on one header line; make_msgid's ids get folded.
-    message["Message-ID"] = f"<{time.time_ns():x}.{secrets.token_hex(6)}@{headers.ascii_domain(sender.domain)}>"
+    set_url_header(message, "Message-ID",
+                   [f"<{time.time_ns():x}.{secrets.token_hex(6)}@{headers.ascii_domain(sender.domain)}>"])
     # RFC 2919: names the list, so filters and spam checkers can tell it is one.
     message["List-Id"] = headers.list_id(house)
     if headers.is_https(house.unsubscribe_url):
@@ -73,7 +91,7 @@ def build_message(edition: Edition, html: str, text: str, *, to: list[str] | Non
         targets = [f"<{house.unsubscribe_url}>"]
         if sender.unsubscribe_mailto:
             targets.append(f"<mailto:{sender.unsubscribe_mailto}?subject=unsubscribe>")
-        message["List-Unsubscribe"] = ", ".join(targets)
+        set_url_header(message, "List-Unsubscribe", targets)
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Quoted-printable keeps every line under 998 octets and the message 7-bit clean.
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -84,4 +102,4 @@ def build_message(edition: Edition, html: str, text: str, *, to: list[str] | Non
 
 
 def message_bytes(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=email.policy.SMTP)
+    return message.as_bytes(policy=POLICY)
