@@ -12,33 +12,13 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from composer import __version__
+from composer.cli_help import Command, Group, examples
 from composer.diagnostics import CommandError, ComposerError, DeliveryError
-
-
-class _Flags:
-    """Help without a type tag after on/off flags: `--yes` takes no value, so `<bool>` would mislead."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)  # type: ignore[misc]
-        for param in params:
-            if getattr(param, "is_flag", False):
-                param.metavar = ""
-        return params
-
-
-class Command(_Flags, TyperCommand):
-    pass
-
-
-class Group(_Flags, TyperGroup):
-    pass
-
 
 app = typer.Typer(
     cls=Group,
@@ -51,11 +31,6 @@ app = typer.Typer(
 
 EXIT_PROBLEMS = 2
 EXIT_NOT_DELIVERED = 1
-
-
-def examples(*lines: str) -> str:
-    """The end of a command's help: a couple of typical uses."""
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
 def say(line: str, err: bool = False) -> None:
@@ -75,6 +50,12 @@ def fail(error: CommandError) -> NoReturn:
     for line in str(error).splitlines() or [""]:
         say(f"error: {line}", err=True)
     raise typer.Exit(EXIT_NOT_DELIVERED)
+
+
+def misused(message: str) -> NoReturn:
+    """A bad option, not a problem in a file: one line, no file:line:col; exit code 2 as for any usage error."""
+    say(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_PROBLEMS)
 
 
 def warn(line: str) -> None:
@@ -334,9 +315,7 @@ def preview(
     from composer.commands.preview import serve
 
     if not 0 <= port <= 65535:
-        # A bad option, not a problem in a file: no file:line:col; a usage error, so exit code 2.
-        say(f"error: --port {port} is not a port number; give one from 1 to 65535, or 0 for any free one", err=True)
-        raise typer.Exit(EXIT_PROBLEMS)
+        misused(f"--port {port} is not a port number; give one from 1 to 65535, or 0 for any free one")
     try:
         serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
     except ComposerError as error:
@@ -365,10 +344,10 @@ def new(
     from composer.commands.new import new_issue
 
     try:
-        try:
-            day = date.fromisoformat(on) if on is not None else None
-        except ValueError:
-            raise ComposerError.at(folder, f"--date '{on}' is not a date; write it as YYYY-MM-DD") from None
+        day = date.fromisoformat(on) if on is not None else None
+    except ValueError:
+        misused(f"--date '{on}' is not a date; write it as YYYY-MM-DD")
+    try:
         made = new_issue(folder, on=day, copy_from=copy_from)
     except ComposerError as error:
         report(error)

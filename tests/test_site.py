@@ -501,3 +501,34 @@ def test_without_a_top_image_the_page_shares_the_logo(tmp_path):
     assert doc.find("meta", attrs={"name": "twitter:image"})["content"] == "https://assets.example.org/logo-ink.png"
     assert doc.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
     assert "image" not in json.loads(doc.find("script", type="application/ld+json").string)
+
+
+def test_two_issues_on_one_page_are_told_how_to_part(tmp_path):
+    """With pages named by {date} alone, a slug moves nothing: the advice must say to add {slug}."""
+    folder = tmp_path / "issues"
+    shutil.copytree(EXAMPLES, folder)
+    special = folder / "2023-11-17-special.yaml"
+    special.write_text((folder / "2023-11-17.yaml").read_text() + "slug: 2023-11-17-special\n")
+    result = run_cli("site", folder, "-o", tmp_path / "site")
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"{special}:1:1: this issue and 2023-11-17.yaml both build the page 2023-11-17/index.html")
+    assert "add {slug} to `web_url`" in line
+    assert not (tmp_path / "site").exists()
+
+    house = folder / "house.yaml"
+    house.write_text(house.read_text().replace('diplomacy-watch/{date}/"', 'diplomacy-watch/{slug}/"'))
+    assert run_cli("site", folder, "-o", tmp_path / "site").exit_code == 0
+    assert (tmp_path / "site" / "2023-11-17-special" / "index.html").is_file()
+
+
+def test_the_page_has_its_own_subscribe_call_not_the_emails(site):
+    """The email's blurb asks whether it was forwarded; a web page must not."""
+    from composer import markdown
+    from composer.model.house import House
+
+    page = soup((site / "2023-11-17" / "index.html").read_text())
+    [call] = page.select("section.subscribe")
+    assert "forwarded" not in text_of(call).lower()
+    assert text_of(call) == " ".join(markdown.block_to_text(House().web_subscribe).split())
+    assert call.find("a")["href"] == "https://responsiblestatecraft.org/newsletter/"

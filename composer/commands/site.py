@@ -105,7 +105,8 @@ def _render_issue(path: Path, lay: Layout, source_hash: str) -> tuple[str, Entry
     return html, entry, findings
 
 
-def _clashes(folder: Path, entries: list[Entry], reserved: set[str]) -> list[Diagnostic]:
+def _clashes(folder: Path, entries: list[Entry], reserved: set[str],
+             house_pattern: str | None = None) -> list[Diagnostic]:
     """Two issues on one page, or an issue on a page the archive needs: one would replace the other."""
     seen: dict[str, Entry] = {}
     clashes = []
@@ -116,8 +117,10 @@ def _clashes(folder: Path, entries: list[Entry], reserved: set[str]) -> list[Dia
                        "change `web_url` in house.yaml or give the issue a `slug:`")
             clashes.append(Diagnostic(path=where, message=message))
         elif entry.file in seen:
-            message = (f"this issue and {seen[entry.file].source} both build the page {entry.file}; "
-                       "give one of them its own `slug:`")
+            # A slug only moves a page when the address pattern uses it.
+            fix = ("give one of them its own `slug:`" if "{slug}" in (house_pattern or "{slug}") else
+                   "add {slug} to `web_url` in house.yaml (it names pages by {date} alone), then give one a `slug:`")
+            message = f"this issue and {seen[entry.file].source} both build the page {entry.file}; {fix}"
             clashes.append(Diagnostic(path=where, message=message))
         else:
             seen[entry.file] = entry
@@ -241,7 +244,7 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
                 continue
             pages[entries[n].file] = html.encode("utf-8")
     archive = _archive_files(house, theme_dir, lay, entries) if not problems else {}
-    problems += _clashes(folder, entries, set(archive))
+    problems += _clashes(folder, entries, set(archive), house.web_url)
     if problems:
         raise ComposerError(problems)
 

@@ -104,6 +104,13 @@ class Edition:
         return _chosen(self.issue.footer.subscribe, self.house.subscribe)
 
     @property
+    def web_subscribe(self) -> str | None:
+        """The web page's subscribe call: the email's blurb speaks to a reader of the email."""
+        if self.subscribe is None:
+            return None
+        return self.house.web_subscribe or None
+
+    @property
     def donate(self):
         """The donate button, which goes with the appeal."""
         return self.house.donate if self.appeal else None

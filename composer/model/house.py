@@ -201,6 +201,11 @@ _SUBSCRIBE = (
     "around the war in Ukraine. Forwarded this email? "
     "[Subscribe to get it every Friday](https://responsiblestatecraft.org/newsletter/)."
 )
+# The web page's own call: a reader there came from a search or a link, not from the email.
+_WEB_SUBSCRIBE = (
+    "Read Diplomacy Watch in your inbox: the week's talks, proposals and statements on the war in "
+    "Ukraine, every Friday. [Sign up for the weekly round-up](https://responsiblestatecraft.org/newsletter/)."
+)
 
 
 class Sender(Model):
@@ -250,6 +255,10 @@ class House(Model):
     subscribe: Switchable = Field(
         default=_SUBSCRIBE,
         description="Markdown: the subscribe blurb after the appeal; `false` prints none unless an issue sets one.")
+    web_subscribe: Switchable = Field(
+        default=_WEB_SUBSCRIBE,
+        description="Markdown: the subscribe call on the web edition's pages, printed in the weeks the email "
+                    "prints its subscribe blurb; `false` prints none.")
     social: list[SocialLink] = Field(
         default=[],
         description="The magazine's social accounts, printed as a line of text links under the masthead "
