@@ -58,3 +58,35 @@ def test_text_over_ten_megabytes_never_vanishes_from_the_html(issue_dir: Path):
     assert line >= 6 and "word word" in issue.read_text().splitlines()[line - 1]
     assert (out / "2024-01-12.html").read_text() == "the previous HTML"
     assert (out / "2024-01-12.txt").read_text() == "the previous text"
+
+
+def test_a_theme_that_drops_the_dek_is_refused_at_the_dek(issue_dir: Path):
+    theme = issue_dir / "theme" / "parts"
+    theme.mkdir(parents=True)
+    header = (Path(__file__).parent.parent / "templates" / "parts" / "header.mjml.j2").read_text()
+    (theme / "header.mjml.j2").write_text("\n".join(line for line in header.splitlines() if "dek" not in line))
+    (issue_dir / "house.yaml").write_text("templates: theme\n")
+    out = previous_build(issue_dir)
+    issue = issue_dir / "2024-01-12.yaml"
+    result = run_cli("build", issue, "-o", out)
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    dek_line = next(n for n, text in enumerate(issue.read_text().splitlines(), 1) if text.startswith("dek:"))
+    assert line.startswith(f"{issue}:{dek_line}:") and "the text of `dek` is missing" in line
+    assert (out / "2024-01-12.html").read_text() == "the previous HTML"
+
+
+def test_a_theme_without_the_legal_footer_is_refused(issue_dir: Path):
+    """An empty footer override would drop the unsubscribe link and the postal address every email must carry."""
+    theme = issue_dir / "theme" / "parts"
+    theme.mkdir(parents=True)
+    (theme / "footer.mjml.j2").write_text("")
+    house = issue_dir / "house.yaml"
+    house.write_text("templates: theme\nappeal: false\nsubscribe: false\n")
+    out = previous_build(issue_dir)
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", out)
+    assert result.exit_code == 2
+    missing = [re.search(r"the house's `(\w+)` is missing", line) for line in result.stderr.strip().splitlines()]
+    assert [m.group(1) for m in missing if m] == ["postal_address", "unsubscribe_url"]
+    assert all(line.startswith(f"{house}:1:1: ") for line in result.stderr.strip().splitlines())
+    assert (out / "2024-01-12.html").read_text() == "the previous HTML"
