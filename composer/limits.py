@@ -54,6 +54,9 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 def read_bounded(path: Path) -> bytes:
     """At most MAX_FILE_BYTES of the file; a longer file (or /dev/zero) is refused where it crosses the limit."""
+    if path.exists() and not path.is_file() and not path.is_char_device():
+        # A named pipe would block the read until someone writes to it: a hang, not a file.
+        raise ComposerError.at(path, "this is not a regular file (a pipe, socket or folder?); give an issue file")
     with path.open("rb") as file:
         raw = file.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:

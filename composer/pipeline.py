@@ -65,7 +65,11 @@ def issue_files(paths: list[Path]) -> list[Path]:
             found += sorted(p for p in path.glob("*.yaml") if p.name != HOUSE_FILE)
         else:
             found.append(path)
-    return found
+    # `issues/*.yaml issues/2024-01-12.yaml` names one file twice: it is one issue, not two with one slug.
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def render(path: Path) -> Rendered:

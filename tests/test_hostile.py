@@ -7,6 +7,7 @@ items) are made here, in a scratch folder, rather than stored.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -226,3 +227,23 @@ def test_a_failed_hostile_build_leaves_earlier_files_intact(tmp_path: Path):
     shutil.copy(HOSTILE / "alias-bomb.yaml", good)
     assert run_cli("build", good, "-o", out).exit_code == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path):
+    pipe = tmp_path / "2024-01-12.yaml"
+    os.mkfifo(pipe)
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "composer", "build", str(pipe), "-o", str(out)],
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{pipe}:1:1: this is not a regular file (a pipe, socket or folder?); give an issue file"
+    assert not out.exists()
+
+
+def test_one_file_named_twice_is_one_issue(tmp_path: Path):
+    issue = tmp_path / "2024-01-12.yaml"
+    issue.write_text(MINIMAL)
+    again = tmp_path / ".." / tmp_path.name / "2024-01-12.yaml"
+    result = run_cli("build", issue, again, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2024-01-12.html", "2024-01-12.txt"]

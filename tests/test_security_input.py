@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import EXAMPLES, run_cli
 
 
 def build(issue_dir: Path, extra: str):
@@ -57,3 +58,18 @@ def test_preview_port_out_of_range_is_one_line(issue_dir: Path, port):
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"error: --port {port} is not a port number; give one from 1 to 65535, or 0 for any free one")
+
+
+def test_a_line_break_in_a_command_line_value_stays_on_one_line(tmp_path: Path):
+    """Every message is one line, also when the value came from the command line."""
+    shutil.copy(EXAMPLES / "2023-03-17.yaml", tmp_path)
+    shutil.copy(EXAMPLES / "house.yaml", tmp_path)
+    issue = tmp_path / "2023-03-17.yaml"
+    result = run_cli("send", issue, "--to", "a@b.c\r\nBcc: x@y.z", "--dry-run")
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --to 'a@b.c\\r\\nBcc: x@y.z' is not an e-mail address")
+    result = run_cli("send", issue, "--to", "ed@example.org", "--provider", "outbox\nBcc: x", "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown provider 'outbox\\nBcc: x'; choose one of outbox, smtp, postmark, sendgrid, mailgun, ses"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from composer.diagnostics import CommandError
 from composer.pipeline import Rendered, render_checked
+from composer.printable import one_line
 from composer.send import provider_for
 from composer.send.provider import Outgoing, Provider
 
@@ -35,7 +36,8 @@ def check_recipients(addresses: list[str], option: str = "--to") -> list[str]:
             good.append(checked.ascii_email)
     if problems:
         # Not a problem in a file, so no file:line:col; a send that did not happen, so exit code 1.
-        raise CommandError("\n".join(problems))
+        # One line per address, whatever the address holds.
+        raise CommandError("\n".join(one_line(problem) for problem in problems))
     return good
 
 

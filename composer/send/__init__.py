@@ -52,5 +52,5 @@ def provider_for(house: House, house_dir: Path, name: str | None = None) -> Prov
     name = name or house.delivery.provider
     module = PROVIDERS.get(name)
     if module is None:
-        raise DeliveryError(f"unknown provider '{name}'; choose one of {', '.join(PROVIDERS)}")
+        raise DeliveryError(f"unknown provider {name!r}; choose one of {', '.join(PROVIDERS)}")
     return module.from_house(house, house_dir)
