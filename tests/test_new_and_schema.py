@@ -220,3 +220,23 @@ def test_schema_o_writes_the_file(tmp_path: Path):
     assert json.loads(target.read_text()) == schema()
     result = run_cli("schema", "--house", "-o", tmp_path / "house.schema.json")
     assert json.loads((tmp_path / "house.schema.json").read_text())["title"].endswith("house config")
+
+
+def _undescribed(node, path: str = "") -> list[str]:
+    """Every property, at any depth, that an editor's hover help would show with no text."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for name, field in node.get("properties", {}).items():
+            if "description" not in field:
+                found.append(f"{path}.{name}")
+        for key, value in node.items():
+            found += _undescribed(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for value in node:
+            found += _undescribed(value, path)
+    return found
+
+
+@pytest.mark.parametrize("args", [(), ("--house",)], ids=["issue", "house"])
+def test_every_field_has_hover_help(args):
+    assert _undescribed(schema(*args)) == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import create_model
+from pydantic import Field, create_model
 
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model
@@ -26,12 +26,15 @@ if TYPE_CHECKING:
 
 PLATFORMS = {module.NAME: module for module in (mailchimp, buttondown, ghost, listmonk)}
 
-_settings: dict[str, Any] = {name: module.SETTINGS for name, module in PLATFORMS.items() if module.SETTINGS}
+_settings: dict[str, Any] = {
+    name: (module.SETTINGS[0], Field(default=module.SETTINGS[1], description=f"Settings for publishing to {name}."))
+    for name, module in PLATFORMS.items() if module.SETTINGS}
 # `platform:` in house.yaml.
 PlatformSettings: Any = create_model(
     "PlatformSettings",
     __base__=Model,
-    provider=(Literal[tuple(PLATFORMS)] | None, None),  # type: ignore[valid-type,arg-type]
+    provider=(Literal[tuple(PLATFORMS)] | None,  # type: ignore[valid-type,arg-type]
+              Field(default=None, description="Where `composer publish` creates drafts.")),
     **_settings,
 )
 

@@ -6,6 +6,8 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text, WebLink
@@ -19,10 +21,11 @@ KEY_VARIABLE = "GHOST_ADMIN_API_KEY"
 
 
 class Settings(Model):
-    url: WebLink  # the site's address, where its admin lives under /ghost/
-    newsletter: Text | None = None  # the slug of the newsletter a send goes to
-    email_segment: Text = "all"  # which of its members: an NQL filter such as status:free
-    tags: list[Text] = []
+    url: WebLink = Field(description="The Ghost site's address; its admin lives under /ghost/.")
+    newsletter: Text | None = Field(default=None, description="The slug of the Ghost newsletter a send goes to.")
+    email_segment: Text = Field(
+        default="all", description="Which members get the email: all, or an NQL filter such as status:free.")
+    tags: list[Text] = Field(default=[], description="Tags given to the post.")
 
 
 SETTINGS = (Settings | None, None)

@@ -19,11 +19,12 @@ NAME = "listmonk"
 
 
 class Settings(Model):
-    url: WebLink  # the listmonk instance's address
-    list_ids: Annotated[list[PositiveInt], Field(min_length=1)]
+    url: WebLink = Field(description="The listmonk instance's address.")
+    list_ids: Annotated[list[PositiveInt], Field(min_length=1, description="The ids of the campaign's lists.")]
     # listmonk wraps a campaign's body in a template; composer's HTML is already a whole email, so a house
     # names a template whose body is only {{ template "content" . }}. Without one, listmonk's default applies.
-    template_id: PositiveInt | None = None
+    template_id: PositiveInt | None = Field(
+        default=None, description="A listmonk template that passes the HTML through unchanged.")
 
 
 SETTINGS = (Settings | None, None)

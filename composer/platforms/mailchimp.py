@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from composer.credentials import secret, service_url
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text
@@ -17,7 +19,7 @@ NAME = "mailchimp"
 
 
 class Settings(Model):
-    list_id: Text  # the audience
+    list_id: Text = Field(description="The id of the Mailchimp audience the campaign goes to.")
 
 
 SETTINGS = (Settings | None, None)

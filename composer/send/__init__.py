@@ -32,17 +32,21 @@ if TYPE_CHECKING:
 
 PROVIDERS = {module.NAME: module for module in (outbox, smtp, postmark, sendgrid, mailgun, ses)}
 
-_settings: dict[str, Any] = {name: module.SETTINGS for name, module in PROVIDERS.items() if module.SETTINGS}
+_settings: dict[str, Any] = {
+    name: (module.SETTINGS[0], Field(default=module.SETTINGS[1], description=getattr(
+        module, "SETTINGS_DESCRIPTION", f"Settings for sending through {name}.")))
+    for name, module in PROVIDERS.items() if module.SETTINGS}
 # `delivery:` in house.yaml.
 Delivery: Any = create_model(
     "Delivery",
     __base__=Model,
-    provider=(Literal[tuple(PROVIDERS)], outbox.NAME),  # type: ignore[valid-type,arg-type]
+    provider=(Literal[tuple(PROVIDERS)],  # type: ignore[valid-type,arg-type]
+              Field(default=outbox.NAME, description="Where `composer send` and list sends go.")),
     # A list send's pace, for accounts on probation: readers per request (at most the
     # provider's own limit), and messages per second and per hour. None: as fast as allowed.
-    batch_size=(int | None, Field(default=None, gt=0)),
-    per_second=(float | None, Field(default=None, gt=0)),
-    per_hour=(int | None, Field(default=None, gt=0)),
+    batch_size=(int | None, Field(default=None, gt=0, description="Readers per request in a list send.")),
+    per_second=(float | None, Field(default=None, gt=0, description="At most this many messages a second.")),
+    per_hour=(int | None, Field(default=None, gt=0, description="At most this many messages an hour.")),
     **_settings,
 )
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import Field
+
 from composer.credentials import secret, service_url
 from composer.model.fields import Model, Text
 from composer.send.provider import Outgoing
@@ -28,8 +30,9 @@ NAME = "mailgun"
 
 
 class Settings(Model):
-    domain: Text | None = None  # defaults to the sender address's domain
-    region: Literal["us", "eu"] = "us"
+    domain: Text | None = Field(
+        default=None, description="The Mailgun sending domain; by default the sender address's domain.")
+    region: Literal["us", "eu"] = Field(default="us", description="The Mailgun region the domain lives in: us or eu.")
 
 
 SETTINGS = (Settings, Settings())

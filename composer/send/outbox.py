@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 NAME = "outbox"
 SETTINGS = (Text, "outbox")  # `delivery.outbox`: the folder, relative to house.yaml
+SETTINGS_DESCRIPTION = "The folder the outbox writes each message to, relative to house.yaml."
 
 
 class Outbox:

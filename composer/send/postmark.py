@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from composer.credentials import secret, service_url
 from composer.model.fields import Model, Text
 from composer.send.provider import Outgoing
@@ -21,7 +23,7 @@ SENT_MAYBE = "the message may have been sent"
 
 
 class Settings(Model):
-    message_stream: Text = "broadcast"
+    message_stream: Text = Field(default="broadcast", description="The Postmark message stream to send through.")
 
 
 SETTINGS = (Settings, Settings())

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text
 from composer.send.provider import Outgoing
@@ -26,8 +28,8 @@ NAME = "ses"
 
 
 class Settings(Model):
-    region: Text = "us-east-1"
-    configuration_set: Text | None = None
+    region: Text = Field(default="us-east-1", description="The AWS region of the SES account, e.g. eu-west-1.")
+    configuration_set: Text | None = Field(default=None, description="An SES configuration set to send with.")
 
 
 SETTINGS = (Settings, Settings())

@@ -29,10 +29,13 @@ DEADLINE = 120.0  # seconds for the whole conversation, from connecting to the e
 
 
 class Settings(Model):
-    host: Text = "localhost"
-    port: int | None = Field(default=None, gt=0, lt=65536)
-    security: Literal["tls", "starttls", "none"] = "starttls"
-    ca_file: Text | None = None  # extra certificate authority to trust, relative to house.yaml
+    host: Text = Field(default="localhost", description="The SMTP server's host name.")
+    port: int | None = Field(default=None, gt=0, lt=65536,
+                             description="The port; by default 465 for tls, 587 for starttls, 25 for none.")
+    security: Literal["tls", "starttls", "none"] = Field(
+        default="starttls", description="tls (implicit TLS), starttls, or none (only to this machine).")
+    ca_file: Text | None = Field(
+        default=None, description="An extra certificate authority to trust, relative to house.yaml.")
 
     @property
     def default_port(self) -> int:
