@@ -121,3 +121,23 @@ def start_list_server(inbox: ListInbox) -> tuple[Controller, int]:
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, port
+
+
+def ses_server(monkeypatch, secret: str):
+    """Amazon SES v2 as moto's server on a free local port, with composer pointed at it; yields its address."""
+    import httpx
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    httpx.post(f"{endpoint}/moto-api/reset")  # moto's state lives in this process: start clean
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    try:
+        yield endpoint
+    finally:
+        server.stop()

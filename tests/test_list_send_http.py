@@ -337,21 +337,9 @@ def test_mailgun_refusing_a_batch_stops_with_its_message(mailgun, tmp_path: Path
 
 @pytest.fixture
 def ses(monkeypatch):
-    import httpx
-    from mail_servers import free_port
-    from moto.server import ThreadedMotoServer
+    from mail_servers import ses_server
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    httpx.post(f"{endpoint}/moto-api/reset")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", KEY)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    yield endpoint
-    server.stop()
+    yield from ses_server(monkeypatch, KEY)
 
 
 def test_ses_one_raw_message_per_reader(ses, tmp_path: Path):

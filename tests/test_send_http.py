@@ -267,22 +267,9 @@ def test_mailgun_error_shape(mailgun, issue: Path):
 
 @pytest.fixture
 def ses(monkeypatch):
-    from mail_servers import free_port
-    from moto.server import ThreadedMotoServer
+    from mail_servers import ses_server
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    import httpx
-
-    httpx.post(f"{endpoint}/moto-api/reset")  # moto's state lives in this process: start clean
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    yield endpoint
-    server.stop()
+    yield from ses_server(monkeypatch, SECRET)
 
 
 def test_ses_sends_raw_content(ses, issue: Path):
