@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lxml import html as lxml_html
+
 KB = 1024
 CLIP_BYTES = 102 * KB
 WARN_BYTES = 90 * KB
@@ -39,8 +41,6 @@ class SizeReport:
 
 
 def measure(html: str) -> SizeReport:
-    from lxml import html as lxml_html  # only needed for the rare large issue
-
     # huge_tree: without it libxml2 quietly drops text nodes over 10 MB, and every part measured 0 bytes.
     tree = lxml_html.fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(huge_tree=True))
     parts = {}

@@ -1,4 +1,12 @@
-"""The command line: typer options and exit codes; each command's work is in composer/commands/."""
+"""The command line: typer options, and the one place where errors become exit codes.
+
+Each command's work is in composer/commands/; every line printed goes through
+`say`, which keeps it one line and masks any configured secret (printable.py).
+
+Exit codes: 0 done; 1 not done for a reason outside the files (a provider's
+refusal, a port in use, a declined confirmation); 2 problems in the files, or
+a bad option, told as file:line:col lines; 130 stopped with Ctrl-C.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,9 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -18,7 +29,8 @@ import typer
 
 from composer import __version__
 from composer.cli_help import Command, Group, examples
-from composer.diagnostics import CommandError, ComposerError, DeliveryError
+from composer.diagnostics import CommandError, ComposerError
+from composer.printable import forget, printable, redact
 
 app = typer.Typer(
     cls=Group,
@@ -30,26 +42,34 @@ app = typer.Typer(
 )
 
 EXIT_PROBLEMS = 2
-EXIT_NOT_DELIVERED = 1
+EXIT_NOT_DONE = 1
+EXIT_INTERRUPTED = 130
 
 
 def say(line: str, err: bool = False) -> None:
     """Every line composer prints: one line, with no configured secret in it (printable.py)."""
-    from composer.printable import printable
-
     typer.echo(printable(line), err=err)
 
 
-def report(error: ComposerError) -> NoReturn:
-    for diagnostic in error.diagnostics:
-        say(str(diagnostic), err=True)
-    raise typer.Exit(EXIT_PROBLEMS)
-
-
-def fail(error: CommandError) -> NoReturn:
-    for line in str(error).splitlines() or [""]:
-        say(f"error: {line}", err=True)
-    raise typer.Exit(EXIT_NOT_DELIVERED)
+@contextmanager
+def outcome(interrupted: str | None = None, not_done: int = EXIT_NOT_DONE) -> Iterator[None]:
+    """Every command runs inside this: the errors it may raise, told one line each, as exit codes.
+    `not_done` is the code of a CommandError, for `check`, whose 1 already means "the issue failed"."""
+    try:
+        yield
+    except ComposerError as error:
+        for diagnostic in error.diagnostics:
+            say(str(diagnostic), err=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    except CommandError as error:
+        for line in error.lines:
+            say(f"error: {line}", err=True)
+        raise typer.Exit(not_done) from None
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        say(interrupted, err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def misused(message: str) -> NoReturn:
@@ -76,8 +96,6 @@ def _options(
     ] = None,
 ) -> None:
     """Compose the Diplomacy Watch newsletter from YAML into email-ready HTML and plain text."""
-    from composer.printable import forget
-
     forget()  # the secrets to mask are read afresh for each command
 
 
@@ -97,14 +115,12 @@ def build(
     """Build each issue into <slug>.html and <slug>.txt in the output folder."""
     from composer.commands.build import build as build_issues
 
-    try:
+    with outcome():
         result = build_issues(issues, output, allow_clipping=allow_clipping, eml=eml, strict_all=strict_all)
-    except ComposerError as error:
-        report(error)
     for line in result.messages():
         warn(line)
     for path, size in result.written.items():
-        typer.echo(f"wrote {path}  ({size:,} bytes)")
+        say(f"wrote {path}  ({size:,} bytes)")
     if result.not_built:
         warn(result.summary())
         raise typer.Exit(EXIT_PROBLEMS)
@@ -123,18 +139,16 @@ def site(
     """Build the web edition: a page per issue, the archive, Atom and JSON feeds, and sitemap.xml."""
     from composer.commands.site import build_site
 
-    try:
+    with outcome():
         result = build_site(folder, output, base_url=base_url)
-    except ComposerError as error:
-        report(error)
     for warning in result.warnings:
         warn(str(warning))
     for path, size in result.written.items():
-        typer.echo(f"wrote {path}  ({size:,} bytes)")
+        say(f"wrote {path}  ({size:,} bytes)")
     for path in result.removed:
-        typer.echo(f"removed {path}")
-    typer.echo(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
-               f"{result.unchanged} unchanged, in {output}")
+        say(f"removed {path}")
+    say(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
+        f"{result.unchanged} unchanged, in {output}")
 
 
 @app.command(cls=Command, epilog=examples("composer send issues/2024-01-12.yaml --to ed@example.org",
@@ -149,18 +163,24 @@ def send(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent, and send nothing.")] = False,
 ) -> None:
-    """Send a test copy of ISSUE, subject "[TEST] …", to a few reviewers."""
+    """Send a test copy of ISSUE, subject "[TEST] …", to a few reviewers, each their own."""
     from composer.commands.send import prepare
 
-    try:
+    with outcome():
         test_send = prepare(issue, to, provider, warn=warn)
         lines = test_send.dry_run() if dry_run else [test_send.send()]
-    except ComposerError as error:
-        report(error)
-    except CommandError as error:
-        fail(error)
     for line in lines:
         say(line)
+
+
+def _ask(question: str) -> bool:
+    say(question)
+    return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
+
+
+def _asker():
+    """The typed confirmation at a terminal; None without one (then --yes is needed)."""
+    return _ask if sys.stdin.isatty() else None
 
 
 @app.command(cls=Command, epilog=examples("composer publish issues/2024-01-12.yaml",
@@ -183,85 +203,75 @@ def publish(
         list[str] | None, typer.Option("--test-to", help="After saving, the platform sends a test to this reviewer "
                                        "(listmonk); repeat for more.", show_default=False, metavar="ADDRESS")
     ] = None,
-    list_file: Annotated[
-        Path | None, typer.Option("--list", help="Send to every reader of this CSV list through the house's provider.")
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="With --list: who would get it, and how; send nothing.")
-    ] = False,
-    status: Annotated[bool, typer.Option("--status", help="What the ledger of ISSUE's list send says.")] = False,
-    restart: Annotated[
-        bool, typer.Option("--restart", help="With --list: send a changed issue to the readers not yet sent.")
-    ] = False,
 ) -> None:
-    """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it.
-    With --list, send ISSUE to a CSV list through the house's own provider instead, exactly once."""
+    """Create or update ISSUE's draft at the newsletter platform; --send sends or schedules it."""
     from composer.commands.publish import publish as publish_issue
     from composer.commands.publish import schedule_time
 
-    def ask(question: str) -> bool:
-        say(question)
-        return typer.prompt('Type "send" to go ahead').strip().lower() == "send"
-
-    if status or list_file:
-        _send_to_list(issue, list_file, status=status, dry_run=dry_run, restart=restart, yes=yes,
-                      ask=ask if sys.stdin.isatty() else None)
-        return
-    try:
-        if dry_run or restart:
-            raise DeliveryError("--dry-run and --restart go with --list")
+    with outcome():
         when = schedule_time(at, send_now)
-        done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes,
-                             ask=ask if sys.stdin.isatty() else None, echo=say, warn=warn, test_to=test_to)
-    except ComposerError as error:
-        report(error)
-    except CommandError as error:
-        fail(error)
+        done = publish_issue(issue, platform=platform, send_now=send_now, when=when, yes=yes, ask=_asker(),
+                             echo=say, warn=warn, test_to=test_to)
     if not done:
-        raise typer.Exit(EXIT_NOT_DELIVERED)
+        raise typer.Exit(EXIT_NOT_DONE)
 
 
-def _send_to_list(issue: Path, list_file: Path | None, *, status: bool, dry_run: bool, restart: bool, yes: bool,
-                  ask) -> None:
-    from composer.commands import broadcast
+@app.command(cls=Command, epilog=examples("composer broadcast issues/2024-01-12.yaml subscribers.csv --dry-run",
+                                          "composer broadcast issues/2024-01-12.yaml subscribers.csv"))
+def broadcast(
+    issue: Annotated[Path, typer.Argument(help="The issue file to send.", show_default=False)],
+    readers: Annotated[Path, typer.Argument(metavar="LIST", show_default=False,
+                                            help="The CSV list of readers: an `email` column, and `name` and "
+                                                 "`status` if you have them.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Who would get it, and how; send nothing.")] = False,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Send a changed issue to the readers not yet sent.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
+) -> None:
+    """Send ISSUE to every reader of LIST through the house's own provider, exactly once, with a ledger
+    beside the issue that a rerun resumes from."""
+    from composer.commands.broadcast import finished_lines
+    from composer.commands.broadcast import prepare as prepare_broadcast
     from composer.progress import PlainProgress, TerminalProgress
 
-    try:
-        if status:
-            for line in broadcast.status(issue):
-                typer.echo(line)
-            return
-        assert list_file is not None
-        send = broadcast.prepare(issue, list_file, dry_run=dry_run, restart=restart, warn=warn)
-    except ComposerError as error:
-        report(error)
-    except CommandError as error:
-        fail(error)
+    with outcome():
+        mailing = prepare_broadcast(issue, readers, dry_run=dry_run, restart=restart, warn=warn)
     complete = True
     try:
-        if dry_run:
-            lines = send.dry_run()
-        else:
-            if send.to_send and not yes:
-                if ask is None:
-                    raise DeliveryError("publish --list asks for confirmation at a terminal; pass --yes to skip it")
-                if not ask(send.question()):
-                    typer.echo("not sent")
-                    raise typer.Exit(EXIT_NOT_DELIVERED)
-            progress = TerminalProgress() if sys.stderr.isatty() else PlainProgress(warn)
-            complete = send.run(progress)
-            lines = broadcast.finished_lines(send)
-        for line in lines:
-            typer.echo(line)
-    except CommandError as error:
-        fail(error)
-    except KeyboardInterrupt:
-        typer.echo("stopped at once: the batch in flight may have been accepted; run again to resume", err=True)
-        raise typer.Exit(130) from None
+        with outcome(interrupted="stopped at once: the batch in flight may have been accepted; run again to resume"):
+            if dry_run:
+                lines = mailing.dry_run()
+            else:
+                if mailing.to_send and not yes:
+                    ask = _asker()
+                    if ask is None:
+                        raise CommandError("broadcast asks for confirmation at a terminal; pass --yes to skip it")
+                    if not ask(mailing.question()):
+                        say("not sent")
+                        raise typer.Exit(EXIT_NOT_DONE)
+                progress = TerminalProgress() if sys.stderr.isatty() else PlainProgress(warn)
+                complete = mailing.run(progress)
+                lines = finished_lines(mailing)
+            for line in lines:
+                say(line)
     finally:
-        send.close()
-    if not dry_run and not complete:
-        raise typer.Exit(EXIT_NOT_DELIVERED)
+        mailing.close()
+    if not complete:
+        raise typer.Exit(EXIT_NOT_DONE)
+
+
+@app.command(cls=Command, epilog=examples("composer ledger issues/2024-01-12.yaml"))
+def ledger(
+    issue: Annotated[Path, typer.Argument(help="The issue whose broadcast to report.", show_default=False)],
+) -> None:
+    """What the ledger of ISSUE's broadcast says: sent, failed and why, not yet sent, skipped."""
+    from composer.commands.broadcast import status
+
+    with outcome():
+        lines = status(issue)
+    for line in lines:
+        say(line)
 
 
 class Format(StrEnum):
@@ -280,24 +290,16 @@ def check(
 ) -> None:
     """Check issues before sending: findings as file:line:col: severity code message."""
     from composer.commands.check import check_report, summary_line, text_lines
-    from composer.pipeline import issue_files
-
-    paths = issue_files(issues)
-    if not paths:
-        report(ComposerError.at(issues[0], "no issue files found; give a .yaml file or a folder of them"))
-    try:
-        result = check_report(paths, strict=strict, spam=spam)
-    except CommandError as error:
-        say(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_PROBLEMS) from None
+    with outcome(not_done=EXIT_PROBLEMS):
+        result = check_report(issues, strict=strict, spam=spam)
     if output_format is Format.json:
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        typer.echo(redact(json.dumps(result, indent=2, ensure_ascii=False)))  # a document: its lines are its own
     else:
         for line in text_lines(result):
             say(line)
         warn(summary_line(result))
     if result["summary"]["failed"]:
-        raise typer.Exit(EXIT_NOT_DELIVERED)
+        raise typer.Exit(EXIT_NOT_DONE)
 
 
 @app.command(cls=Command, epilog=examples("composer preview issues/2024-01-12.yaml",
@@ -317,13 +319,10 @@ def preview(
     if not 0 <= port <= 65535:
         misused(f"--port {port} is not a port number; give one from 1 to 65535, or 0 for any free one")
     try:
-        serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
-    except ComposerError as error:
-        report(error)
-    except CommandError as error:
-        fail(error)
+        with outcome():
+            serve(issue, host, port, open_browser=open_browser, log=say, warn=warn)
     except KeyboardInterrupt:
-        typer.echo("preview stopped")
+        say("preview stopped")
 
 
 @app.command(cls=Command, epilog=examples("composer new issues/", "composer new issues/ --date 2024-01-19"))
@@ -339,20 +338,16 @@ def new(
     ] = None,
 ) -> None:
     """Write the next issue's skeleton, named by its date, and the issue schema beside it; never overwrites."""
-    from datetime import date
-
     from composer.commands.new import new_issue
 
     try:
         day = date.fromisoformat(on) if on is not None else None
     except ValueError:
         misused(f"--date '{on}' is not a date; write it as YYYY-MM-DD")
-    try:
+    with outcome():
         made = new_issue(folder, on=day, copy_from=copy_from)
-    except ComposerError as error:
-        report(error)
-    typer.echo(f"wrote {made.path}")
-    typer.echo(f"wrote {made.schema_path}")
+    say(f"wrote {made.path}")
+    say(f"wrote {made.schema_path}")
 
 
 @app.command(cls=Command, epilog=examples("composer schema -o issue.schema.json", "composer schema --house"))
@@ -368,11 +363,9 @@ def schema(
     if output is None:
         typer.echo(schema_text(house=house), nl=False)
         return
-    try:
+    with outcome():
         size = write_schema(output, house=house)
-    except ComposerError as error:
-        report(error)
-    typer.echo(f"wrote {output}  ({size:,} bytes)")
+    say(f"wrote {output}  ({size:,} bytes)")
 
 
 def main() -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from composer.diagnostics import DeliveryError
+from composer.hosts import LOOPBACK
+from composer.model.fields import is_https
 
 
 def secret(name: str, service: str) -> str:
@@ -21,9 +24,7 @@ def service_url(name: str) -> str | None:
 
 def secure_address(url: str, service: str, setting: str) -> str:
     """A house-configured API address that credentials may go to: https, or plain http to this machine only."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")):
+    if is_https(url) or (parts.scheme.lower() == "http" and parts.hostname in LOOPBACK):
         return url.rstrip("/")
     raise DeliveryError(f"{service}: {setting} must start with https:// so the credentials travel encrypted")

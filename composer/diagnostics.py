@@ -76,7 +76,12 @@ class ComposerError(Exception):
 
 class CommandError(Exception):
     """A command that could not do its work for a reason outside the files (a port in use,
-    a bad --to address, a missing tool), told in one line, exit code 1. Never carries a secret."""
+    a bad --to address, a missing tool), exit code 1. Each argument is one line to print,
+    whatever it holds; none carries a secret."""
+
+    @property
+    def lines(self) -> list[str]:
+        return [str(line) for line in self.args] or ["failed"]
 
 
 class DeliveryError(CommandError):

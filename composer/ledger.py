@@ -13,6 +13,7 @@ power cut in the same second could lose the last commits.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from composer.audience import Reader
 from composer.diagnostics import DeliveryError, Diagnostic
+from composer.printable import redact
+from composer.send.provider import Outcome
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,8 +61,6 @@ WHERE readers.seen != excluded.seen
 
 
 def _running(pid: int) -> bool:
-    import os
-
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,19 +76,6 @@ def ledger_path(issue: Path) -> Path:
 
 def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the provider said about one reader: accepted with an id, or refused with a reason."""
-
-    key: str
-    message_id: str | None = None
-    reason: str | None = None
-
-    @property
-    def sent(self) -> bool:
-        return self.reason is None
 
 
 @dataclass(frozen=True)
@@ -139,6 +127,12 @@ class Ledger:
     def close(self) -> None:
         self.db.close()
 
+    def remove(self) -> None:
+        """Delete a closed ledger's files (the database, its write-ahead log and index)."""
+        if self.path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
     # -- facts about the send: which issue, which version, which provider ------------------
 
     def facts(self) -> dict[str, str]:
@@ -155,7 +149,6 @@ class Ledger:
         The sending process's id is kept in the ledger; a process that died (kill -9 included)
         leaves an id that no longer runs, and the next send takes over.
         """
-        import os
 
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")  # no other process reads and writes the claim in between
@@ -210,12 +203,12 @@ class Ledger:
             after = batch[-1].rowid
             yield batch
 
-    def attempting(self, batch: list[Pending]) -> None:
+    def attempting(self, keys: list[str]) -> None:
         """Counted before the request: a batch that died in flight shows its attempt."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("UPDATE readers SET attempts = attempts + 1, updated = ? WHERE key = ?",
-                                [(now(), reader.key) for reader in batch])
+                                [(now(), key) for key in keys])
 
     def record(self, outcomes: list[Outcome], *, attempted: bool = False) -> None:
         """The provider's answers; `attempted` counts the attempt now, for providers sending one by one."""
@@ -225,8 +218,17 @@ class Ledger:
             self.db.executemany(
                 "UPDATE readers SET state = ?, message_id = coalesce(?, message_id), reason = ?, updated = ?, "
                 "attempts = attempts + ? WHERE key = ?",
-                [("sent" if o.sent else "failed", o.message_id, o.reason, stamp, int(attempted), o.key)
-                 for o in outcomes])
+                # A provider may repeat the request's credentials in a refusal: none is kept.
+                [("sent" if o.sent else "failed", o.message_id, redact(o.reason) if o.reason else None, stamp,
+                  int(attempted), o.key) for o in outcomes])
+
+    def skip(self, keys_and_reasons: list[tuple[str, str]]) -> None:
+        """Readers who cannot be mailed (a name or address that cannot go into a header): skipped, with why."""
+        stamp = now()
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("UPDATE readers SET state = 'skipped', reason = ?, updated = ? WHERE key = ?",
+                                [(redact(reason), stamp, key) for key, reason in keys_and_reasons])
 
     # -- what the ledger says --------------------------------------------------------------
 

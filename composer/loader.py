@@ -6,19 +6,21 @@ import difflib
 import typing
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from composer import limits
 from composer.codes import INVALID
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.model.edition import Edition
-from composer.model.fields import UNION_TAGS
+from composer.model.fields import UNION_TAGS, Model
 from composer.model.house import House
 from composer.model.issue import Issue
 from composer.yamlsource import Source, load_yaml
 
 HOUSE_FILE = "house.yaml"
+M = TypeVar("M", bound=BaseModel)
 
 
 def _describe(value: object) -> str:
@@ -210,6 +212,34 @@ def _validate(source: Source, model: type[BaseModel], what: str):
         return model.model_validate(data)
     except ValidationError as exc:
         raise ComposerError(diagnostics_from(source, model, exc)) from None
+
+
+def validate_part(path: Path | None, model: type[M], at: tuple[str, ...]) -> M:
+    """The mapping at `at` in a YAML file (`delivery:` in house.yaml, say), validated against `model`, with
+    every problem located in the file as usual; `model`'s defaults when the file, or the mapping, is not there.
+
+    The model is nested under the keys of `at`, so messages name the whole path (`delivery.smtp.port`)
+    and "did you mean" finds the keys that `model` declares.
+    """
+    if path is None or not path.exists():
+        return model()
+    source = load_yaml(path)
+    wrapper: type[BaseModel] = model
+    for key in reversed(at):
+        wrapper = create_model(f"Part_{key}", __base__=Model, **{key: (wrapper, ...)})  # type: ignore[call-overload]
+    value: object = source.data if isinstance(source.data, dict) else {}
+    for key in at:
+        value = value.get(key) if isinstance(value, dict) else None
+        value = {} if value is None else value
+    for key in reversed(at):
+        value = {key: value}
+    try:
+        validated = wrapper.model_validate(value)
+    except ValidationError as exc:
+        raise ComposerError(diagnostics_from(source, wrapper, exc)) from None
+    for key in at:
+        validated = getattr(validated, key)
+    return validated  # type: ignore[return-value]
 
 
 def load_house(folder: Path) -> tuple[House, Path | None]:

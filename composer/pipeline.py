@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from composer.addresses import Unfit
+from composer.checks import run_checks
 from composer.codes import ERROR
 from composer.completeness import lost_content
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.loader import HOUSE_FILE, load_edition
 from composer.model.edition import Edition
-
-if TYPE_CHECKING:
-    from email.message import EmailMessage
+from composer.render_text import render_text
+from composer.send.letter import Letter
 
 
 @dataclass
@@ -36,25 +36,12 @@ class Rendered:
             folder / f"{self.edition.slug}.txt": self.text.encode("utf-8"),
         }
         if eml:
-            from composer.send.message import message_bytes
-
-            files[folder / f"{self.edition.slug}.eml"] = message_bytes(self.message())
+            try:
+                message = Letter(self.edition, self.html, self.text).eml()
+            except Unfit as problem:  # the letter's own headers were checked when it was made; this is the copy's
+                raise ComposerError.at(self.edition.house_path or self.edition.source_name, str(problem)) from None
+            files[folder / f"{self.edition.slug}.eml"] = message
         return files
-
-    def message(self, to: list[str] | None = None, *, test: bool = False) -> EmailMessage:
-        from composer.send.headers import header_problems
-        from composer.send.message import build_message  # the email package is only needed for sending
-
-        message = build_message(self.edition, self.html, self.text, to=to, test=test)
-        # The last check before any message is written or sent: the model refuses what could
-        # smuggle a header in, and this catches whatever got past it.
-        problems = header_problems(message)
-        if problems:
-            where = self.edition.house_path or self.edition.source_name
-            raise ComposerError([Diagnostic(path=str(where), message=f"{problem}; nothing was written or sent; "
-                                            "check the subject, headline, newsletter and sender in the issue "
-                                            "and house.yaml") for problem in problems])
-        return message
 
 
 def issue_files(paths: list[Path]) -> list[Path]:
@@ -79,7 +66,6 @@ def render(path: Path) -> Rendered:
     # Imported once the issue is valid: a refused file (a hostile one, say) never pays
     # for loading the renderer, which is half of composer's start-up time.
     from composer.render_html import render_html
-    from composer.render_text import render_text
 
     html = render_html(edition)
     lost = lost_content(edition, html)
@@ -90,7 +76,6 @@ def render(path: Path) -> Rendered:
 
 def render_checked(path: Path, *, allow_clipping: bool = False) -> tuple[Rendered, list[Diagnostic]]:
     """Render an issue and run `composer check` on it: (rendered, warnings). Errors stop here."""
-    from composer.checks import run_checks
 
     rendered = render(path)
     findings = run_checks(rendered.edition, rendered.html, rendered.text, allow_clipping=allow_clipping).findings

@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rich import progress as bar
+from rich.console import Console
+
 
 class Progress:
     """Told of every answer from the provider."""
@@ -60,12 +63,10 @@ class TerminalProgress(Progress):
     """A rich progress bar, on stderr so stdout keeps only the summary."""
 
     def start(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
         self.failed = 0
-        self.bar = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+        self.bar = bar.Progress(bar.TextColumn("[progress.description]{task.description}"), bar.BarColumn(),
+                                bar.MofNCompleteColumn(), bar.TimeRemainingColumn(), console=Console(stderr=True),
+                                transient=False)
         self.task = self.bar.add_task("sending", total=total)
         self.bar.start()
 

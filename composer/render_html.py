@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
-import sys
 import traceback
-import types
 from pathlib import Path
 
+import cssutils
+import mjml
+from jinja2 import TemplateNotFound, TemplateSyntaxError
+from lxml import etree
+from premailer import Premailer
 
-class _ImportedOnFirstUse(types.ModuleType):
-    """Stands in for a module until one of its attributes is used, then imports it.
-
-    premailer imports requests at the top, only to fetch external stylesheets,
-    which composer never asks for (allow_network=False); importing it costs
-    65 ms of every cold build. (importlib's LazyLoader does not help here: the
-    import statement itself touches the module and loads it.)
-    """
-
-    def __getattr__(self, attribute: str):
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), attribute)
-
-
-if "requests" not in sys.modules:
-    sys.modules["requests"] = _ImportedOnFirstUse("requests")
-
-import cssutils  # noqa: E402
-import mjml  # noqa: E402
-from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: E402
-from premailer import Premailer  # noqa: E402
-
-from composer import mjml_fixes  # noqa: E402
-from composer.diagnostics import ComposerError  # noqa: E402
-from composer.model.edition import Edition  # noqa: E402
-from composer.theme import default_theme_dir, environment  # noqa: E402
-from composer.tracking import Tagger, track_html  # noqa: E402
+from composer import mjml_fixes
+from composer.diagnostics import ComposerError
+from composer.model.edition import Edition
+from composer.theme import default_theme_dir, environment
+from composer.tracking import Tagger, track_html
 
 DOCTYPE = "<!doctype html>"
 # MJML's own reset and responsive rules belong in <head>; copying them onto every
@@ -120,7 +99,6 @@ def compile_mjml(source: str, theme_dir: Path | None = None) -> str:
 
 def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
     """premailer's inlining, over a tree parsed here so that link tracking can walk it first."""
-    from lxml import etree
 
     page = etree.fromstring(html.replace(_HEAD_STYLE, _KEEP_IN_HEAD).strip(), etree.HTMLParser())
     if track is not None:

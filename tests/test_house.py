@@ -131,7 +131,35 @@ def test_the_readme_house_example_validates(tmp_path: Path):
     shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
     write_house(tmp_path, house)
     edition = load_edition(tmp_path / "2024-01-12.yaml")
-    assert edition.house.delivery.provider == "smtp" and edition.house.platform.mailchimp.list_id == "a1b2c3d4e5"
+    # Checked as the commands that send and publish check them, against each module's own settings.
+    from composer.platforms.registry import PlatformSettings
+    from composer.send.providers import delivery
+    from composer.settings import check_section
+
+    assert delivery(edition).provider == "smtp"
+    assert check_section(edition, PlatformSettings, "platform").mailchimp.list_id == "a1b2c3d4e5"
+
+
+def test_a_mistake_in_a_providers_settings_is_located_when_it_is_used(tmp_path: Path):
+    from conftest import run_cli
+
+    shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
+    write_house(tmp_path, "delivery:\n  provider: smtp\n  smtp:\n    hots: mail.example.org\n    port: seventy\n")
+    issue = tmp_path / "2024-01-12.yaml"
+    # `build` never loads a provider: it builds, and the sending command says what is wrong, where.
+    assert run_cli("build", issue, "-o", tmp_path / "out").exit_code == 0
+    result = run_cli("send", issue, "--to", "ed@example.org")
+    assert result.exit_code == 2
+    house = tmp_path / "house.yaml"
+    assert [line for line in result.stderr.splitlines() if line.startswith(str(house)) and "DW506" not in line] == [
+        f"{house}:4:5: unknown key `delivery.smtp.hots`; did you mean `host`?",
+        f"{house}:5:11: `delivery.smtp.port` should be a whole number, but it is text",
+    ]
+    write_house(tmp_path, "delivery:\n  provider: smpt\n")
+    result = run_cli("send", issue, "--to", "ed@example.org")
+    assert result.exit_code == 2
+    [line] = [line for line in result.stderr.splitlines() if line.startswith(str(house)) and "DW506" not in line]
+    assert line.startswith(f"{house}:2:13: `delivery.provider` must be one of 'outbox', 'smtp', ")
 
 
 def _theme_lead(issue_dir: Path, template: str) -> str:

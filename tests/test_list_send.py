@@ -1,4 +1,4 @@
-"""`composer publish --list` through a real SMTP server (aiosmtpd): the list, the ledger, resuming after
+"""`composer broadcast` through a real SMTP server (aiosmtpd): the list, the ledger, resuming after
 kill -9, personal unsubscribe links, and the guards."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def states(issue: Path) -> dict[str, str]:
 
 def publish_subprocess(issue: Path, csv: Path) -> subprocess.Popen:
     env = os.environ | {"COMPOSER_UNSUBSCRIBE_SECRET": LIST_SECRET, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "composer", "publish", str(issue), "--list", str(csv), "--yes"],
+    return subprocess.Popen([sys.executable, "-m", "composer", "broadcast", str(issue), str(csv), "--yes"],
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -107,7 +107,7 @@ def test_list_reading_duplicates_and_bad_rows_then_dry_run_writes_nothing(tmp_pa
     csv = write_list(tmp_path / "list.csv", ["ann@example.org", "bob@example.org"],
                      extra="ANN@Example.org,Ann again,subscribed\nnot an address,X,\n,nobody,\n"
                            "carl@example.org,Carl,unsubscribed\n")
-    result = run_cli("publish", issue, "--list", csv, "--dry-run")
+    result = run_cli("broadcast", issue, csv, "--dry-run")
     assert result.exit_code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith(str(csv))]
     assert warnings[0].startswith(f"{csv}:5:1: 'not an address' is not an e-mail address (")
@@ -130,7 +130,7 @@ def test_a_refused_reader_fails_alone_and_a_rerun_sends_only_to_them(tmp_path: P
     inbox = ListInbox(refuse={readers[2]})
     issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
     csv = write_list(tmp_path / "list.csv", readers)
-    result = run_cli("publish", issue, "--list", csv, "--yes")
+    result = run_cli("broadcast", issue, csv, "--yes")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "sent 5 · failed 1 · not yet sent 0 · skipped 0"
@@ -142,14 +142,14 @@ def test_a_refused_reader_fails_alone_and_a_rerun_sends_only_to_them(tmp_path: P
     start = progress.index("sending to 6 readers")  # after any warnings of the issue's check
     assert progress[-1].startswith("6/6 answered: 5 sent, 1 failed, ") and start < len(progress) - 1
 
-    status = run_cli("publish", issue, "--status")
+    status = run_cli("ledger", issue)
     assert status.exit_code == 0
     assert f'issue: "{SUBJECT}"' in status.stdout
     assert "sent 5 · failed 1 · not yet sent 0 · skipped 0" in status.stdout
     assert f"{readers[2]}: 550 5.1.1" in status.stdout
 
     inbox.refuse.clear()
-    again = run_cli("publish", issue, "--list", csv, "--yes")
+    again = run_cli("broadcast", issue, csv, "--yes")
     assert again.exit_code == 0, again.stdout + again.stderr
     assert again.stdout.splitlines()[0] == "sent 6 · failed 0 · not yet sent 0 · skipped 0"
     assert {a: inbox.count(a) for a in readers} == {a: 1 for a in readers}
@@ -163,10 +163,10 @@ def test_readers_who_unsubscribe_between_runs_are_skipped(tmp_path: Path, list_s
     inbox = ListInbox(refuse=set(readers[2:]))
     issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
     csv = write_list(tmp_path / "list.csv", readers)
-    assert run_cli("publish", issue, "--list", csv, "--yes").exit_code == 1
+    assert run_cli("broadcast", issue, csv, "--yes").exit_code == 1
     inbox.refuse.clear()
     write_list(csv, readers[:2], {readers[2]: "unsubscribed"})  # readers[3] left the list entirely
-    result = run_cli("publish", issue, "--list", csv, "--yes")
+    result = run_cli("broadcast", issue, csv, "--yes")
     assert result.exit_code == 0
     assert "skipped: no longer on the list 1; status: unsubscribed 1" in result.stdout
     assert inbox.count(readers[2]) == inbox.count(readers[3]) == 0
@@ -177,18 +177,18 @@ def test_a_changed_issue_is_refused_unless_restart(tmp_path: Path, list_server):
     inbox = ListInbox(refuse={readers[2]})
     issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
     csv = write_list(tmp_path / "list.csv", readers)
-    assert run_cli("publish", issue, "--list", csv, "--yes").exit_code == 1
+    assert run_cli("broadcast", issue, csv, "--yes").exit_code == 1
     inbox.refuse.clear()
     issue.write_text(issue.read_text().replace("Xi heads to Moscow", "Xi travels to Moscow"))
 
-    refused = run_cli("publish", issue, "--list", csv, "--yes")
+    refused = run_cli("broadcast", issue, csv, "--yes")
     assert refused.exit_code == 1
     [line] = refused.stderr.strip().splitlines()[-1:]
     assert line.startswith(f"error: {issue} renders differently since its list send started on ")
     assert "2 readers got the earlier version" in line and "--restart" in line
     assert inbox.count(readers[2]) == 0
 
-    restarted = run_cli("publish", issue, "--list", csv, "--yes", "--restart")
+    restarted = run_cli("broadcast", issue, csv, "--yes", "--restart")
     assert restarted.exit_code == 0, restarted.stderr
     assert {a: inbox.count(a) for a in readers} == {a: 1 for a in readers}
 
@@ -198,7 +198,7 @@ def test_an_issue_that_fails_check_is_refused_before_the_ledger(tmp_path: Path, 
     issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
     # DW404, an error of `composer check`: the headline repeats the newsletter's name.
     issue.write_text(issue.read_text().replace("headline: ", "headline: Diplomacy Watch ", 1))
-    result = run_cli("publish", issue, "--list", write_list(tmp_path / "list.csv", subscribers(2)), "--yes")
+    result = run_cli("broadcast", issue, write_list(tmp_path / "list.csv", subscribers(2)), "--yes")
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"{issue}:4:11: error DW404 the headline repeats 'Diplomacy Watch', which the "
                                      "house puts before it; remove 'Diplomacy Watch' from the headline")
@@ -208,12 +208,12 @@ def test_an_issue_that_fails_check_is_refused_before_the_ledger(tmp_path: Path, 
 @pytest.mark.parametrize("setup, expected", [
     ("no secret", "error: set the environment variable COMPOSER_UNSUBSCRIBE_SECRET to a random secret"),
     ("no token", "error: house.yaml: `unsubscribe_url` must be an https:// address with {token}"),
-    ("no terminal", "error: publish --list asks for confirmation at a terminal; pass --yes to skip it"),
+    ("no terminal", "error: broadcast asks for confirmation at a terminal; pass --yes to skip it"),
 ])
 def test_guards(tmp_path: Path, list_server, monkeypatch, setup, expected):
     inbox = ListInbox()
     issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
-    args = ["publish", issue, "--list", write_list(tmp_path / "list.csv", subscribers(2))]
+    args = ["broadcast", issue, write_list(tmp_path / "list.csv", subscribers(2))]
     if setup == "no secret":
         monkeypatch.delenv("COMPOSER_UNSUBSCRIBE_SECRET")
     if setup == "no token":
@@ -229,7 +229,7 @@ def test_guards(tmp_path: Path, list_server, monkeypatch, setup, expected):
 def test_a_list_without_an_email_column_is_one_line(tmp_path: Path):
     issue = list_issue(tmp_path)
     (tmp_path / "list.csv").write_text("address,name\nann@example.org,Ann\n")
-    result = run_cli("publish", issue, "--list", tmp_path / "list.csv", "--yes")
+    result = run_cli("broadcast", issue, tmp_path / "list.csv", "--yes")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
         f"{tmp_path / 'list.csv'}:1:1: the list has no `email` column; the first row must name the columns, "
@@ -237,7 +237,7 @@ def test_a_list_without_an_email_column_is_one_line(tmp_path: Path):
 
 
 def test_status_without_a_send(tmp_path: Path):
-    result = run_cli("publish", list_issue(tmp_path), "--status")
+    result = run_cli("ledger", list_issue(tmp_path))
     assert result.exit_code == 1
     assert result.stderr.strip() == (f"error: no list send yet for {tmp_path / '2023-03-17.yaml'} "
                                      "(no 2023-03-17.ledger.sqlite beside it)")
@@ -246,7 +246,7 @@ def test_status_without_a_send(tmp_path: Path):
 def test_the_outbox_gets_one_message_per_reader(tmp_path: Path):
     readers = subscribers(3)
     issue = list_issue(tmp_path)
-    result = run_cli("publish", issue, "--list", write_list(tmp_path / "list.csv", readers), "--yes")
+    result = run_cli("broadcast", issue, write_list(tmp_path / "list.csv", readers), "--yes")
     assert result.exit_code == 0, result.stderr
     for address in readers:
         check_personal_message((tmp_path / "outbox" / "2023-03-17" / f"{address}.eml").read_bytes(), address)
@@ -284,17 +284,18 @@ def test_pace_spreads_messages_evenly():
 
 def test_a_missing_list_is_one_line_and_no_ledger(tmp_path: Path):
     issue = list_issue(tmp_path)
-    result = run_cli("publish", issue, "--list", tmp_path / "nope.csv", "--yes")
+    result = run_cli("broadcast", issue, tmp_path / "nope.csv", "--yes")
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"{tmp_path / 'nope.csv'}:1:1: no such list; give the path of a CSV file "
                                      "with an `email` column")
     assert not ledger_path(issue).exists()
 
 
-def test_dry_run_and_restart_need_a_list(tmp_path: Path):
-    result = run_cli("publish", list_issue(tmp_path), "--dry-run")
-    assert result.exit_code == 1
-    assert result.stderr.strip() == "error: --dry-run and --restart go with --list"
+def test_a_broadcast_needs_a_list(tmp_path: Path):
+    result = run_cli("broadcast", list_issue(tmp_path), "--dry-run")
+    assert result.exit_code == 2
+    assert "Missing argument 'LIST'" in result.stderr
+    assert not (tmp_path / "2023-03-17.ledger.sqlite").exists()
 
 
 def test_a_second_send_of_the_same_issue_is_refused_while_one_runs(tmp_path: Path, list_server):
@@ -302,13 +303,13 @@ def test_a_second_send_of_the_same_issue_is_refused_while_one_runs(tmp_path: Pat
     inbox = ListInbox(refuse={readers[0]})
     issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
     csv = write_list(tmp_path / "list.csv", readers)
-    assert run_cli("publish", issue, "--list", csv, "--yes").exit_code == 1
+    assert run_cli("broadcast", issue, csv, "--yes").exit_code == 1
     inbox.refuse.clear()
     other = subprocess.Popen(["sleep", "60"])  # stands for a send of the same issue in another terminal
     try:
         with sqlite3.connect(ledger_path(issue)) as db:
             db.execute("INSERT OR REPLACE INTO facts (key, value) VALUES ('sending', ?)", (str(other.pid),))
-        refused = run_cli("publish", issue, "--list", csv, "--yes")
+        refused = run_cli("broadcast", issue, csv, "--yes")
         assert refused.exit_code == 1
         assert refused.stderr.strip().splitlines()[-1] == (
             f"error: another send of this issue is running (process {other.pid}); "
@@ -317,6 +318,6 @@ def test_a_second_send_of_the_same_issue_is_refused_while_one_runs(tmp_path: Pat
     finally:
         other.kill()
         other.wait()
-    resumed = run_cli("publish", issue, "--list", csv, "--yes")  # that process is gone: this send takes over
+    resumed = run_cli("broadcast", issue, csv, "--yes")  # that process is gone: this send takes over
     assert resumed.exit_code == 0, resumed.stderr
     assert {a: inbox.count(a) for a in readers} == {a: 1 for a in readers}

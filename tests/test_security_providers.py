@@ -37,11 +37,11 @@ def echoing(status: int, shape):
 
 
 @pytest.mark.parametrize("provider, secret_variable, url_variable, path, shape", [
-    ("postmark", "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL", "/email",
+    ("postmark", "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL", "/email/batch",
      lambda echo: {"ErrorCode": 10, "Message": f"Bad or missing API token {echo}"}),
     ("sendgrid", "SENDGRID_API_KEY", "COMPOSER_SENDGRID_URL", "/v3/mail/send",
      lambda echo: {"errors": [{"message": f"authorization required, got {echo}"}]}),
-    ("mailgun", "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL", "/v3/responsiblestatecraft.org/messages.mime",
+    ("mailgun", "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL", "/v3/responsiblestatecraft.org/messages",
      lambda echo: {"message": f"Invalid private key {echo}"}),
 ])
 def test_a_401_that_echoes_the_credentials_prints_no_secret(httpserver, monkeypatch, issue, provider, secret_variable,
@@ -88,21 +88,27 @@ def test_every_printed_line_is_redacted(monkeypatch, capsys):
     assert printable("retries disabled") == "retries disabled"
 
 
+SENT_MAYBE = "so the batch may have been sent; check the provider's dashboard before trying again"
+SENDGRID_BODY = ("error: sendgrid: answered 200 OK but with a body, which SendGrid's accepted answer never has, "
+                 "so the batch may have been sent; check the provider's dashboard before trying again")
+
+
 @pytest.mark.parametrize("provider, secret_variable, url_variable, path, body, expected", [
-    ("postmark", "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL", "/email",
-     {"To": "ed@example.org", "ErrorCode": 0, "Message": "OK", "ID": "x"},
-     "error: postmark: answered 200 OK but its answer is no `MessageID`, so the message may have been sent; "
-     "check the provider's dashboard before trying again"),
-    ("postmark", "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL", "/email", "<html>upstream</html>",
-     "error: postmark: answered 200 OK but its answer is not JSON, so the message may have been sent; "
-     "check the provider's dashboard before trying again"),
-    ("mailgun", "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL", "/v3/responsiblestatecraft.org/messages.mime",
+    ("postmark", "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL", "/email/batch",
+     [{"To": "ed@example.org", "ErrorCode": 0, "Message": "OK", "ID": "x"}],
+     "error: postmark: answered 200 OK but one of its answers has no ErrorCode and MessageID, " + SENT_MAYBE),
+    ("postmark", "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL", "/email/batch", "<html>upstream</html>",
+     "error: postmark: answered 200 OK but its answer is not JSON, " + SENT_MAYBE),
+    ("mailgun", "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL", "/v3/responsiblestatecraft.org/messages",
      {"message": "Queued. Thank you.", "MessageId": "<mg-42@example.org>"},
-     "error: mailgun: answered 200 OK but its answer is no `id`, so the message may have been sent "
+     "error: mailgun: answered 200 OK but its answer is no `id`, so the batch may have been sent "
      "(its id: <mg-42@example.org>); check the provider's dashboard before trying again"),
-    ("mailgun", "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL", "/v3/responsiblestatecraft.org/messages.mime", [1, 2],
-     "error: mailgun: answered 200 OK but its answer is no `id`, so the message may have been sent; "
-     "check the provider's dashboard before trying again"),
+    ("mailgun", "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL", "/v3/responsiblestatecraft.org/messages", [1, 2],
+     "error: mailgun: answered 200 OK but its answer is no `id` or `message`, " + SENT_MAYBE),
+    ("sendgrid", "SENDGRID_API_KEY", "COMPOSER_SENDGRID_URL", "/v3/mail/send",
+     "<html><title>Proxy</title>Welcome</html>", SENDGRID_BODY),
+    ("sendgrid", "SENDGRID_API_KEY", "COMPOSER_SENDGRID_URL", "/v3/mail/send", {}, SENDGRID_BODY),
+    ("sendgrid", "SENDGRID_API_KEY", "COMPOSER_SENDGRID_URL", "/v3/mail/send", '{"errors": [{"mess', SENDGRID_BODY),
 ])
 def test_a_200_with_an_unexpected_body_is_one_line(httpserver, monkeypatch, issue, provider, secret_variable,
                                                    url_variable, path, body, expected):
@@ -187,7 +193,7 @@ def test_a_postmark_batch_answer_that_is_not_a_list_of_answers_is_one_line(https
     httpserver.expect_request("/email/batch", method="POST").respond_with_data(body, 200,
                                                                                content_type="application/json")
     issue = list_issue(tmp_path, "delivery:\n  provider: postmark\n")
-    result = run_cli("publish", issue, "--list", write_list(tmp_path / "list.csv", subscribers(3)), "--yes")
+    result = run_cli("broadcast", issue, write_list(tmp_path / "list.csv", subscribers(3)), "--yes")
     assert result.exit_code == 1
     [line] = [x for x in result.stdout.splitlines() if x.startswith("stopped: ")]
     assert line.startswith("stopped: postmark: answered 200 OK but its answer is ")

@@ -187,7 +187,7 @@ def test_a_non_ascii_recipient_local_part_is_refused_before_sending(tmp_path: Pa
     assert result.exit_code == 1  # a bad --to is a send that did not happen, not a problem in a file
     assert result.stderr.strip().splitlines() == [
         "error: --to 'rédaction@example.org' has letters outside ASCII before the @, which most mail servers "
-        "cannot carry; use another address"]
+        "cannot carry (SMTPUTF8); use an ASCII address; fix it and send again"]
     assert not (tmp_path / "outbox").exists()
 
 

@@ -1,23 +1,23 @@
-"""`composer send` through the HTTP providers, against local servers that check each
-request against the provider's documented API and answer in its documented shapes."""
+"""`composer send` through the HTTP providers, against the stand-ins of tests/providers.py (the same
+ones the list sends meet), and through SES in moto's server mode."""
 
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
-import json
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, run_cli
-from werkzeug import Response
+from providers import KEY, Copy, Mailgun, Postmark, SendGrid, json_response, stand_in
 
 ISSUE = "2023-03-17.yaml"
 REVIEWERS = ["ed@example.org", "desk@example.org"]
-SECRET = "TEST-SECRET-5f1e9c2a7b"
+SECRET = KEY  # the key the stand-ins expect
+TEST_SUBJECT = "[TEST] Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch"
 
 
 @pytest.fixture
@@ -41,21 +41,16 @@ def assert_no_secret(result, folder: Path) -> None:
             assert SECRET.encode() not in path.read_bytes(), path
 
 
-def stand_in(httpserver, monkeypatch, secret_variable: str, url_variable: str):
-    """Point a provider at the local server, with the fake secret in its environment variable."""
-    monkeypatch.setenv(secret_variable, SECRET)
-    monkeypatch.setenv(url_variable, httpserver.url_for("/"))
-    return httpserver
-
-
 def send(issue: Path, provider: str):
     return run_cli("send", issue, "--to", REVIEWERS[0], "--to", REVIEWERS[1], "--provider", provider)
 
 
-# -- Postmark -----------------------------------------------------------------
+def reviewers_copy(issue: Path) -> Copy:
+    """A test send's copy: the built parts exactly, the house's own unsubscribe link."""
+    return Copy(TEST_SUBJECT, parts=built(issue))
 
-POSTMARK_FIELDS = {"From", "To", "Cc", "Bcc", "Subject", "Tag", "HtmlBody", "TextBody", "ReplyTo", "Headers",
-                   "TrackOpens", "TrackLinks", "Metadata", "Attachments", "MessageStream"}
+
+# -- Postmark -----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -63,34 +58,15 @@ def postmark(httpserver, monkeypatch):
     return stand_in(httpserver, monkeypatch, "POSTMARK_SERVER_TOKEN", "COMPOSER_POSTMARK_URL")
 
 
-def postmark_checks(request, issue: Path) -> None:
-    """POST /email, as https://postmarkapp.com/developer/api/email-api documents it."""
-    assert request.method == "POST" and request.path == "/email"
-    assert request.headers["Accept"] == "application/json"
-    assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["X-Postmark-Server-Token"] == SECRET
-    body = request.get_json()
-    assert set(body) <= POSTMARK_FIELDS
-    html, text = built(issue)
-    assert body["HtmlBody"] == html and body["TextBody"] == text
-    assert body["To"] == "ed@example.org, desk@example.org"
-    assert body["From"] == "Diplomacy Watch <newsletter@responsiblestatecraft.org>"
-    assert body["Subject"] == "[TEST] Diplomacy Watch: Xi’s Moscow trip and China’s peace pitch"
-    assert body["MessageStream"] == "broadcast"
-
-
 def test_postmark_send(postmark, issue: Path):
-    def handler(request):
-        postmark_checks(request, issue)
-        return Response(json.dumps({"To": "ed@example.org", "SubmittedAt": "2024-01-12T09:00:00Z",
-                                    "MessageID": "b7bc2f4a-e38e-4336-af7d-e6c392c2f817", "ErrorCode": 0,
-                                    "Message": "OK"}), 200, content_type="application/json")
-
-    postmark.expect_oneshot_request("/email", method="POST").respond_with_handler(handler)
+    server = Postmark(reviewers_copy(issue))
+    postmark.expect_request("/email/batch", method="POST").respond_with_handler(server)
     result = send(issue, "postmark")
-    postmark.check_assertions()
+    postmark.check_handler_errors()
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip().endswith("through postmark (b7bc2f4a-e38e-4336-af7d-e6c392c2f817)")
+    assert server.sizes == [2]  # one request, a message for each reviewer
+    assert server.accepted == Counter(REVIEWERS)
+    assert result.stdout.startswith(f'sent "{TEST_SUBJECT}" to ed@example.org, desk@example.org through postmark (')
     assert_no_secret(result, issue.parent)
 
 
@@ -99,13 +75,12 @@ def test_postmark_send(postmark, issue: Path):
     [
         (401, {"ErrorCode": 10, "Message": "Bad or missing API token"},
          "error: postmark: error, 401 UNAUTHORIZED: Bad or missing API token (ErrorCode 10)"),
-        (422, {"ErrorCode": 406, "Message": "You tried to send to recipient(s) that have been marked as inactive."},
-         "error: postmark: error, 422 UNPROCESSABLE ENTITY: You tried to send to recipient(s) that have been "
-         "marked as inactive. (ErrorCode 406)"),
+        (422, {"ErrorCode": 300, "Message": "Invalid email request"},
+         "error: postmark: error, 422 UNPROCESSABLE ENTITY: Invalid email request (ErrorCode 300)"),
     ],
 )
 def test_postmark_errors_are_one_line(postmark, issue: Path, status, error, expected):
-    postmark.expect_request("/email", method="POST").respond_with_json(error, status=status)
+    postmark.expect_request("/email/batch", method="POST").respond_with_json(error, status=status)
     result = send(issue, "postmark")
     assert result.exit_code == 1
     assert result.stderr.strip() == expected
@@ -114,31 +89,31 @@ def test_postmark_errors_are_one_line(postmark, issue: Path, status, error, expe
     assert_no_secret(result, issue.parent)
 
 
-def test_rate_limit_honours_retry_after_then_succeeds(postmark, issue: Path):
-    times = []
-
-    def limited(request):
-        times.append(time.monotonic())
-        return Response(json.dumps({"ErrorCode": 429, "Message": "Rate limit exceeded"}), 429,
-                        headers={"Retry-After": "1"}, content_type="application/json")
-
-    def accepted(request):
-        times.append(time.monotonic())
-        postmark_checks(request, issue)
-        return Response(json.dumps({"MessageID": "second-try", "ErrorCode": 0, "Message": "OK"}), 200,
-                        content_type="application/json")
-
-    postmark.expect_ordered_request("/email", method="POST").respond_with_handler(limited)
-    postmark.expect_ordered_request("/email", method="POST").respond_with_handler(accepted)
+def test_a_reviewer_postmark_refuses_is_named_and_the_other_is_sent(postmark, issue: Path):
+    server = Postmark(reviewers_copy(issue), refuse={REVIEWERS[1]})
+    postmark.expect_request("/email/batch", method="POST").respond_with_handler(server)
     result = send(issue, "postmark")
-    postmark.check_assertions()
+    postmark.check_handler_errors()
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: postmark refused desk@example.org (You tried to send to recipient(s) that have been marked as "
+        "inactive. Found inactive addresses: desk@example.org. (ErrorCode 406)); the others were sent")
+    assert server.accepted == Counter([REVIEWERS[0]])
+
+
+def test_rate_limit_honours_retry_after_then_succeeds(postmark, issue: Path):
+    server = Postmark(reviewers_copy(issue), script=[
+        json_response({"ErrorCode": 429, "Message": "Rate limit exceeded"}, 429, **{"Retry-After": "1"})])
+    postmark.expect_request("/email/batch", method="POST").respond_with_handler(server)
+    result = send(issue, "postmark")
+    postmark.check_handler_errors()
     assert result.exit_code == 0, result.stderr
-    assert "(second-try)" in result.stdout
-    assert times[1] - times[0] >= 1.0
+    assert server.accepted == Counter(REVIEWERS)
+    assert server.times[1] - server.times[0] >= 1.0
 
 
 def test_retries_are_bounded_and_a_failed_send_is_not_reported_as_sent(postmark, issue: Path):
-    postmark.expect_request("/email", method="POST").respond_with_json(
+    postmark.expect_request("/email/batch", method="POST").respond_with_json(
         {"ErrorCode": 100, "Message": "Maintenance"}, status=503, headers={"Retry-After": "0"}
     )
     result = send(issue, "postmark")
@@ -149,7 +124,7 @@ def test_retries_are_bounded_and_a_failed_send_is_not_reported_as_sent(postmark,
 
 
 def test_a_long_retry_after_is_reported_not_waited_for(postmark, issue: Path):
-    postmark.expect_request("/email", method="POST").respond_with_json(
+    postmark.expect_request("/email/batch", method="POST").respond_with_json(
         {"ErrorCode": 429, "Message": "Rate limit exceeded"}, status=429, headers={"Retry-After": "3600"}
     )
     started = time.monotonic()
@@ -186,28 +161,13 @@ def sendgrid(httpserver, monkeypatch):
 
 
 def test_sendgrid_send(sendgrid, issue: Path):
-    def handler(request):
-        # POST /v3/mail/send, as the v3 Mail Send reference and its OpenAPI spec document it.
-        assert request.headers["Authorization"] == f"Bearer {SECRET}"
-        assert request.headers["Content-Type"] == "application/json"
-        body = request.get_json()
-        html, text = built(issue)
-        assert body["personalizations"] == [{"to": [{"email": r} for r in REVIEWERS]}]
-        assert body["from"] == {"email": "newsletter@responsiblestatecraft.org", "name": "Diplomacy Watch"}
-        assert body["reply_to"] == {"email": "newsletter@responsiblestatecraft.org"}
-        assert body["subject"].startswith("[TEST] Diplomacy Watch: ")
-        assert body["content"] == [{"type": "text/plain", "value": text}, {"type": "text/html", "value": html}]
-        assert body["headers"] == {
-            "List-Unsubscribe": "<https://responsiblestatecraft.org/newsletter/unsubscribe/>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-        return Response("", 202, headers={"X-Message-Id": "LrnZRsWQTPy-ItZ3IJR2vQ"})
-
-    sendgrid.expect_oneshot_request("/v3/mail/send", method="POST").respond_with_handler(handler)
+    server = SendGrid(reviewers_copy(issue))
+    sendgrid.expect_request("/v3/mail/send", method="POST").respond_with_handler(server)
     result = send(issue, "sendgrid")
-    sendgrid.check_assertions()
+    sendgrid.check_handler_errors()
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip().endswith("through sendgrid (LrnZRsWQTPy-ItZ3IJR2vQ)")
+    assert server.sizes == [2] and server.accepted == Counter(REVIEWERS)
+    assert result.stdout.strip().endswith("through sendgrid (sg-1, sg-1)")
     assert_no_secret(result, issue.parent)
 
 
@@ -230,32 +190,19 @@ def mailgun(httpserver, monkeypatch):
     return stand_in(httpserver, monkeypatch, "MAILGUN_API_KEY", "COMPOSER_MAILGUN_URL")
 
 
-def test_mailgun_sends_the_raw_mime(mailgun, issue: Path):
-    def handler(request):
-        # POST /v3/{domain}/messages.mime: multipart form with `to` and a `message` file, Basic api:KEY.
-        assert request.headers["Authorization"] == "Basic " + base64.b64encode(f"api:{SECRET}".encode()).decode()
-        assert request.mimetype == "multipart/form-data"
-        assert request.form.getlist("to") == REVIEWERS
-        upload = request.files["message"]
-        message = email.message_from_bytes(upload.read(), policy=email.policy.default)
-        html, text = built(issue)
-        plain, rich = message.get_payload()
-        assert plain.get_content().replace("\r\n", "\n") == text
-        assert rich.get_content().replace("\r\n", "\n") == html
-        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        return Response(json.dumps({"id": "<20240112.1@responsiblestatecraft.org>", "message": "Queued. Thank you."}),
-                        200, content_type="application/json")
-
-    mailgun.expect_oneshot_request("/v3/responsiblestatecraft.org/messages.mime", method="POST").respond_with_handler(handler)
+def test_mailgun_send(mailgun, issue: Path):
+    server = Mailgun(reviewers_copy(issue))
+    mailgun.expect_request("/v3/responsiblestatecraft.org/messages", method="POST").respond_with_handler(server)
     result = send(issue, "mailgun")
-    mailgun.check_assertions()
+    mailgun.check_handler_errors()
     assert result.exit_code == 0, result.stderr
-    assert "through mailgun (<20240112.1@responsiblestatecraft.org>)" in result.stdout
+    assert server.sizes == [2] and server.accepted == Counter(REVIEWERS)
+    assert "through mailgun (<batch1@responsiblestatecraft.org>, <batch1@responsiblestatecraft.org>)" in result.stdout
     assert_no_secret(result, issue.parent)
 
 
 def test_mailgun_error_shape(mailgun, issue: Path):
-    mailgun.expect_request("/v3/responsiblestatecraft.org/messages.mime", method="POST").respond_with_json(
+    mailgun.expect_request("/v3/responsiblestatecraft.org/messages", method="POST").respond_with_json(
         {"message": "Domain not found: responsiblestatecraft.org"}, status=404)
     result = send(issue, "mailgun")
     assert result.exit_code == 1
@@ -280,14 +227,17 @@ def test_ses_sends_raw_content(ses, issue: Path):
         EmailIdentity="responsiblestatecraft.org")
     result = send(issue, "ses")
     assert result.exit_code == 0, result.stderr
-    [sent] = httpx.get(f"{ses}/moto-api/data.json").json()["ses"]["RawMessage"]
-    assert set(REVIEWERS) <= set(sent["destinations"])
-    message = email.message_from_string(sent["raw_data"], policy=email.policy.default)
+    sent = httpx.get(f"{ses}/moto-api/data.json").json()["ses"]["RawMessage"]
+    assert len(sent) == 2  # each reviewer their own copy
     html, text = built(issue)
-    plain, rich = message.get_payload()
-    assert plain.get_content().replace("\r\n", "\n") == text
-    assert rich.get_content().replace("\r\n", "\n") == html
-    assert f"({sent['id']})" in result.stdout
+    for copy, reviewer in zip(sent, REVIEWERS, strict=True):
+        assert reviewer in copy["destinations"]
+        message = email.message_from_string(copy["raw_data"], policy=email.policy.default)
+        assert message["To"] == reviewer
+        plain, rich = message.get_payload()
+        assert plain.get_content().replace("\r\n", "\n") == text
+        assert rich.get_content().replace("\r\n", "\n") == html
+        assert copy["id"] in result.stdout
     assert_no_secret(result, issue.parent)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from composer.checks.registry import Context, rule
 from composer.codes import ERROR, WARNING
 from composer.diagnostics import CommandError
+from composer.send.letter import Letter
 
 WARN_AT = 2.0
 TIMEOUT = 120  # seconds; a first run compiles its rules, later ones take a second or two
@@ -61,9 +62,7 @@ def spam_score(ctx: Context) -> None:
     """2.0 or more is a warning, SpamAssassin's own spam threshold an error. Only with `--spam`."""
     if not ctx.with_spam:
         return
-    from composer.send.message import build_message, message_bytes
-
-    report = score(message_bytes(build_message(ctx.edition, ctx.html, ctx.text)))
+    report = score(Letter(ctx.edition, ctx.html, ctx.text).eml())
     ctx.spam_report = report.as_dict()
     if report.score >= WARN_AT:
         rules = ", ".join(r["name"] for r in report.rules if r["score"] > 0)

@@ -1,6 +1,6 @@
-"""`composer publish --list`: the issue to every reader of a CSV list, through the house's provider, once.
+"""`composer broadcast`: the issue to every reader of a CSV list, through the house's provider, once.
 
-    render + check ─▶ ledger (read the list into it) ─▶ confirm ─▶ batches ─▶ provider.send_batch ─▶ ledger
+    render + check ─▶ letter ─▶ ledger (read the list into it) ─▶ confirm ─▶ batches ─▶ provider.send ─▶ ledger
 
 The ledger is the truth: a reader is `sent` only once the provider accepted
 their message, so the same command after a crash, a kill or Ctrl-C resumes
@@ -16,21 +16,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from composer.addresses import Unfit
 from composer.audience import read_list
 from composer.commands.send import Echo, render_for_sending
 from composer.diagnostics import ComposerError, DeliveryError
-from composer.ledger import Ledger, Loaded, ledger_path, now
-from composer.send import provider_for
-from composer.send.letters import Broadcast, refused
+from composer.ledger import Ledger, Loaded, Pending, ledger_path, now
+from composer.model.fields import is_https
+from composer.pipeline import Rendered
+from composer.progress import Progress
+from composer.send.letter import Letter, Recipient
 from composer.send.pace import Pace
-from composer.unsubscribe import PLACEHOLDER, unsubscribe_secret
-
-if TYPE_CHECKING:
-    from composer.pipeline import Rendered
-    from composer.progress import Progress
-    from composer.send.provider import ListSender
+from composer.send.provider import Provider, refused
+from composer.send.providers import delivery, provider_for
+from composer.unsubscribe import PLACEHOLDER, make_unsubscribe_token, unsubscribe_secret
 
 FAILURES_SHOWN = 20
 
@@ -50,8 +49,9 @@ def version_of(rendered: Rendered) -> str:
 @dataclass
 class ListSend:
     issue: Path
-    broadcast: Broadcast
-    sender: ListSender
+    letter: Letter
+    secret: str
+    sender: Provider
     ledger: Ledger
     loaded: Loaded
     batch_size: int
@@ -67,15 +67,15 @@ class ListSend:
     def question(self) -> str:
         counts = self.ledger.counts()
         already = f" ({counts['sent']:,} already sent)" if counts["sent"] else ""
-        return (f'About to send "{self.broadcast.subject}" through {self.sender.name} '
+        return (f'About to send "{self.letter.subject}" through {self.sender.name} '
                 f"to {readers(self.to_send)}{already}.")
 
     def dry_run(self) -> list[str]:
         counts, total = self.ledger.counts(), self.to_send
         batches = -(-total // self.batch_size) if total else 0
         return [
-            f"Subject: {self.broadcast.subject}",
-            f"From: {self.broadcast.from_header}",
+            f"Subject: {self.letter.subject}",
+            f"From: {self.letter.from_field}",
             f"list: {self.loaded.rows:,} rows, {self.loaded.duplicates:,} duplicates, "
             f"{self.loaded.bad:,} bad rows left out",
             f"would send to {readers(total)} through {self.sender.name} in {batches:,} "
@@ -85,20 +85,41 @@ class ListSend:
             "dry run: nothing sent, ledger unchanged",
         ]
 
+    def recipients(self, batch: list[Pending]) -> list[Recipient]:
+        """The batch's readers with their tokens; a reader whose own headers would not be sound is skipped
+        with the reason (the list reader leaves most of them out already), and the send goes on."""
+        fit, unfit = [], []
+        for reader in batch:
+            recipient = Recipient(reader.address, reader.name, make_unsubscribe_token(reader.address, self.secret),
+                                  reader.key)
+            try:
+                self.letter.check_reader(recipient)
+            except Unfit as problem:
+                unfit.append((reader.key, f"cannot be mailed: {problem}"))
+            else:
+                fit.append(recipient)
+        if unfit:
+            self.ledger.skip(unfit)
+        return fit
+
     def run(self, progress: Progress) -> bool:
         """Send to every reader not yet sent. True when every reader who should get it has."""
         progress.start(self.to_send)
         with _held_interrupts(self):
-            for batch in self.ledger.batches(self.batch_size):
+            for pending in self.ledger.batches(self.batch_size):
                 if self.interrupted:
                     break
+                batch = self.recipients(pending)
+                progress.advance(0, len(pending) - len(batch))
+                if not batch:
+                    continue
                 self.pace.wait(len(batch))
                 one_by_one = self.sender.one_by_one
                 if not one_by_one:
-                    self.ledger.attempting(batch)
+                    self.ledger.attempting([recipient.key for recipient in batch])
                 answered: set[str] = set()
                 try:
-                    for outcomes in self.sender.send_batch(self.broadcast, batch):
+                    for outcomes in self.sender.send(self.letter, batch):
                         self.ledger.record(outcomes, attempted=one_by_one)
                         answered.update(outcome.key for outcome in outcomes)
                         sent = sum(outcome.sent for outcome in outcomes)
@@ -145,7 +166,7 @@ def _held_interrupts(send: ListSend) -> Iterator[None]:
 
 def _check_unsubscribe_url(rendered: Rendered) -> None:
     url = rendered.edition.house.unsubscribe_url
-    if not url.startswith("https://") or PLACEHOLDER not in url:
+    if not is_https(url) or PLACEHOLDER not in url:
         raise DeliveryError(
             f"house.yaml: `unsubscribe_url` must be an https:// address with {PLACEHOLDER} where each reader's "
             f"token goes, for example https://example.org/unsubscribe?t={PLACEHOLDER}, so every reader gets "
@@ -160,14 +181,16 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
     rendered = render_for_sending(issue, warn)
     _check_unsubscribe_url(rendered)
     secret = unsubscribe_secret()
-    house = rendered.edition.house
-    sender: ListSender = provider_for(house, issue.parent)  # type: ignore[assignment]
+    sender = provider_for(rendered.edition)
+    section = delivery(rendered.edition)
+    version = version_of(rendered)
+    letter = Letter(rendered.edition, rendered.html, rendered.text, version=version)
     path = ledger_path(issue)
+    new = not path.exists()
     ledger = Ledger.rehearsal(path) if dry_run else Ledger.open(path)
     try:
         if not dry_run:
             ledger.claim()
-        version = version_of(rendered)
         facts = ledger.facts()
         if facts.get("version", version) != version and ledger.attempted():
             if not restart:
@@ -185,11 +208,12 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
         if not dry_run:
             ledger.release()
         ledger.close()
+        if new and not dry_run:
+            ledger.remove()  # a list that could not be read leaves no empty ledger behind
         raise
-    delivery = house.delivery
-    pace = Pace(delivery.per_second, delivery.per_hour)
-    size = pace.batch_size(min(delivery.batch_size or sender.batch_limit, sender.batch_limit))
-    return ListSend(issue, Broadcast(rendered, version, secret), sender, ledger, loaded, size, pace)
+    pace = Pace(section.per_second, section.per_hour)
+    size = pace.batch_size(min(section.batch_size or sender.batch_limit, sender.batch_limit))
+    return ListSend(issue, letter, secret, sender, ledger, loaded, size, pace)
 
 
 def summary_lines(ledger: Ledger) -> list[str]:

@@ -7,14 +7,16 @@ from pathlib import Path
 from composer.checks import run_checks
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
-from composer.pipeline import render
+from composer.pipeline import issue_files, render
 
 
-def check_report(paths: list[Path], *, strict: bool = False, spam: bool = False) -> dict:
-    """The findings for every issue, in the documented JSON shape (check_schema.json).
-
-    A file that cannot be built at all is reported through its refusals (DW001, DW101).
+def check_report(named: list[Path], *, strict: bool = False, spam: bool = False) -> dict:
+    """The findings for every issue named (files, or folders of them), in the documented JSON shape
+    (check_schema.json). A file that cannot be built at all is reported through its refusals (DW001, DW101).
     """
+    paths = issue_files(named)
+    if not paths:
+        raise ComposerError.at(named[0], "no issue files found; give a .yaml file or a folder of them")
     files = []
     for path in paths:
         entry: dict = {"path": str(path)}

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
+import webbrowser
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -267,7 +269,6 @@ def allowed_hosts(host: str) -> list[str]:
     Any other name (a page whose own name an attacker pointed at this machine,
     DNS rebinding) gets a 400, so it cannot read unsent issues.
     """
-    import socket
 
     hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
     if host not in LOOPBACK:
@@ -279,8 +280,6 @@ def allowed_hosts(host: str) -> list[str]:
 
 def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, warn=print) -> None:
     """Run the preview until Ctrl-C. The first build happens before the server starts."""
-    import socket
-    import webbrowser
 
     import uvicorn
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from composer.commands.send import Echo, check_recipients, render_for_sending
 from composer.diagnostics import DeliveryError
-from composer.platforms import platform_for
 from composer.platforms.platform import SendsTests
+from composer.platforms.registry import platform_for
 from composer.platforms.state import PublishState
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
     if test_to and send_now:
         raise DeliveryError("--test-to is for reviewing the draft first; "
                             "send it to the list in a later run with --send")
-    reviewers = check_recipients(test_to, option="--test-to") if test_to else []
+    reviewers = [r.address for r in check_recipients(test_to, option="--test-to")] if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
     chosen = platform_for(edition, platform)

@@ -1,4 +1,9 @@
-"""`composer send`: a test copy of an issue, subject "[TEST] …", to a few reviewers."""
+"""`composer send`: a test copy of an issue, subject "[TEST] …", to a few reviewers.
+
+A test send is the list send in small: the same letter, the same provider
+method, a batch of reviewers without unsubscribe tokens and without a ledger.
+Each reviewer gets their own copy.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +11,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from composer.diagnostics import CommandError
+from composer.addresses import Unfit
+from composer.diagnostics import CommandError, DeliveryError
 from composer.pipeline import Rendered, render_checked
-from composer.printable import one_line
-from composer.send import provider_for
-from composer.send.provider import Outgoing, Provider
+from composer.send import outbox
+from composer.send.letter import Letter, Recipient, reviewer
+from composer.send.provider import Provider
+from composer.send.providers import provider_for
 
 Echo = Callable[[str], None]
-DRY_RUN_HEADERS = ("From", "Reply-To", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
+DRY_RUN_HEADERS = ("From", "Reply-To", "Subject", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post")
 
 
-def check_recipients(addresses: list[str], option: str = "--to") -> list[str]:
-    """Every --to address, normalised; all bad ones reported before anything is sent."""
-    from email_validator import EmailNotValidError, validate_email
-
-    good: list[str] = []
+def check_recipients(addresses: list[str], option: str = "--to") -> list[Recipient]:
+    """Every reviewer, checked as a list reader's address is; each once, however often or in whatever case
+    they were given. All bad ones are reported before anything is sent."""
+    found: dict[str, Recipient] = {}
     problems: list[str] = []
     for address in addresses:
         try:
-            checked = validate_email(address, check_deliverability=False)
-        except EmailNotValidError as error:
-            problems.append(f"{option} '{address}' is not an e-mail address ({error}); fix it and send again")
+            checked = reviewer(address)
+        except Unfit as problem:
+            problems.append(f"{option} {problem}; fix it and send again")
             continue
-        # An international domain travels as its xn-- A-label; a non-ASCII local part would need SMTPUTF8.
-        if checked.ascii_email is None:
-            problems.append(f"{option} '{address}' has letters outside ASCII before the @, which most mail servers "
-                            "cannot carry; use another address")
-        else:
-            good.append(checked.ascii_email)
+        found.setdefault(checked.key, checked)
     if problems:
         # Not a problem in a file, so no file:line:col; a send that did not happen, so exit code 1.
-        # One line per address, whatever the address holds.
-        raise CommandError("\n".join(one_line(problem) for problem in problems))
-    return good
+        raise CommandError(*problems)
+    return list(found.values())
 
 
 def render_for_sending(issue: Path, warn: Echo) -> Rendered:
@@ -51,28 +51,40 @@ def render_for_sending(issue: Path, warn: Echo) -> Rendered:
 
 @dataclass
 class TestSend:
-    mail: Outgoing
+    letter: Letter
+    reviewers: list[Recipient]
     provider: Provider
 
     def dry_run(self) -> list[str]:
         """What would be sent, through which provider: the headers and the parts' sizes."""
-        mail = self.mail
-        lines = [f"{name}: {mail.header(name)}" for name in DRY_RUN_HEADERS if mail.header(name)]
-        lines.append(f"parts: text/plain {len(mail.text.encode()):,} bytes, "
-                     f"text/html {len(mail.html.encode()):,} bytes")
+        message = self.letter.for_reader(self.reviewers[0])
+        lines = [f"{name}: {message[name]}" for name in DRY_RUN_HEADERS if message[name] is not None]
+        lines.insert(2, f"To: {', '.join(r.address for r in self.reviewers)} (each their own copy)")
+        lines.append(f"parts: text/plain {len(self.letter.text.encode()):,} bytes, "
+                     f"text/html {len(self.letter.html.encode()):,} bytes")
         lines.append(f"dry run: nothing sent; would send through {self.provider.name}")
         return lines
 
     def send(self) -> str:
-        receipt = self.provider.send(self.mail)
-        to = ", ".join(self.mail.recipients)
-        return f'sent "{self.mail.subject}" to {to} through {self.provider.name} ({receipt})'
+        outcomes = []
+        size = self.provider.batch_limit
+        for start in range(0, len(self.reviewers), size):
+            for answered in self.provider.send(self.letter, self.reviewers[start:start + size]):
+                outcomes += answered
+        refused = [f"{o.key} ({o.reason})" for o in outcomes if not o.sent]
+        if refused:
+            others = "; the others were sent" if len(refused) < len(outcomes) else ""
+            raise DeliveryError(f"{self.provider.name} refused {', '.join(refused)}{others}")
+        to = ", ".join(r.address for r in self.reviewers)
+        receipts = ", ".join(o.message_id or "accepted" for o in outcomes)
+        if self.provider.name == outbox.NAME:
+            return f'wrote "{self.letter.subject}" for {to} to the outbox, not mailed ({receipts})'
+        return f'sent "{self.letter.subject}" to {to} through {self.provider.name} ({receipts})'
 
 
 def prepare(issue: Path, to: list[str], provider: str | None, *, warn: Echo) -> TestSend:
     """Recipients checked, issue rendered and checked, provider configured: nothing sent yet."""
-    recipients = check_recipients(to)
+    reviewers = check_recipients(to)
     rendered = render_for_sending(issue, warn)
-    mail = Outgoing(rendered.message(recipients, test=True), recipients, rendered.html, rendered.text,
-                    rendered.edition.slug)
-    return TestSend(mail, provider_for(rendered.edition.house, issue.parent, provider))
+    letter = Letter(rendered.edition, rendered.html, rendered.text, test=True)
+    return TestSend(letter, reviewers, provider_for(rendered.edition, provider))

@@ -37,6 +37,13 @@ class Edition:
     def source_name(self) -> str:
         return self.source.name if self.source else self.slug
 
+    @property
+    def folder(self) -> Path:
+        """The folder of the issue and its house.yaml: relative paths in house.yaml start here."""
+        if self.source is not None:
+            return self.source.path.parent
+        return self.house_path.parent if self.house_path else Path(".")
+
     def position(self, loc: tuple, *, key: bool = False) -> tuple[int, int]:
         return self.source.position(loc, key=key) if self.source else (1, 1)
 

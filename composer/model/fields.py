@@ -59,6 +59,11 @@ def _check_credit(value: str) -> str:
     return value
 
 
+def is_https(url: str) -> bool:
+    """Schemes are case-insensitive (RFC 3986): HTTPS://… is an https address too."""
+    return url[:8].lower() == "https://"
+
+
 def check_web_link(value: str) -> str:
     reason = markdown.link_problem(value)
     if reason is None and not value.lower().startswith(("https://", "http://")):
@@ -133,7 +138,8 @@ Prose = Annotated[Text, AfterValidator(_check_block), BeforeValidator(_paragraph
 WebLink = Annotated[Text, AfterValidator(check_web_link)]
 IssueDate = Annotated[date, BeforeValidator(_parse_date)]
 EmailAddress = Annotated[Text, AfterValidator(_check_address)]
-Color = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")]
+COLOR_PATTERN = r"^#(?:[0-9a-fA-F]{3}){1,2}$"  # #rgb or #rrggbb
+Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
 # A CSS font stack: names, quotes, commas. Anything else could break out of the style sheet.
 FontStack = Annotated[Text, Field(pattern=r"^[\w\s,'\"-]+$")]
 

@@ -1,8 +1,11 @@
 """The house: everything that stays the same from issue to issue, as `house.yaml` sets it.
 
-Every key is declared once. The settings of the mail providers and of the
-newsletter platforms are declared beside them, in composer/send/ and
-composer/platforms/, and appear here under `delivery:` and `platform:`.
+Every key is declared once. The settings of each mail provider and newsletter
+platform are declared in its own module (composer/send/, composer/platforms/),
+as MkDocs plugins declare theirs: here `delivery:` and `platform:` hold the
+name of the one chosen and each one's settings as written, which the command
+that sends or publishes checks against that module (composer/settings.py).
+So the content model, and `build`, never load a provider.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from composer.model.fields import (
+    COLOR_PATTERN,
     MAX_HEIGHT,
     Color,
     FontStack,
@@ -26,11 +30,10 @@ from composer.model.fields import (
     TextOrFalse,
     WebLink,
     check_web_link,
+    is_https,
     refusal,
     single_url_problem,
 )
-from composer.platforms import PlatformSettings
-from composer.send import Delivery
 
 _MERGE_TAG = re.compile(r"\*\|[A-Za-z_:]+\|\*|\{\{\{?\s*[\w:.]+\s*\}?\}\}|%[\w-]+%|<%[\w-]+%>|\{\$\w+\}")
 
@@ -38,7 +41,7 @@ _MERGE_TAG = re.compile(r"\*\|[A-Za-z_:]+\|\*|\{\{\{?\s*[\w:.]+\s*\}?\}\}|%[\w-]
 def _check_unsubscribe(value: str) -> str:
     if _MERGE_TAG.fullmatch(value.strip()):
         return value
-    if value.lower().startswith("https://"):
+    if is_https(value):
         # It goes into List-Unsubscribe between < and >: anything more would add a second target.
         # A list send fills `{token}` with a base64url token, which is safe there.
         if problem := single_url_problem(value.replace("{token}", "token")):
@@ -72,7 +75,7 @@ def _check_url_pattern(value: str) -> str:
     except (ValueError, IndexError, KeyError):
         refuse(malformed)
     check_web_link(example)
-    if example.lower().startswith("https://") and (problem := single_url_problem(example)):
+    if is_https(example) and (problem := single_url_problem(example)):
         refuse(problem)
     return value
 
@@ -119,7 +122,7 @@ class SocialLink(Model):
     url: WebLink = Field(description="The account's address, https://…")
 
 
-_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_COLOR = re.compile(COLOR_PATTERN)
 
 
 def _rgb(color: str) -> tuple[int, ...]:
@@ -222,6 +225,27 @@ class Sender(Model):
         return self.address.rsplit("@", 1)[1]
 
 
+class Delivery(Model):
+    """`delivery:` as house.yaml writes it; each provider's own settings (`smtp:`, `ses:`…) are kept as
+    written and checked by the commands that send (composer/send/providers.py)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    provider: Text = Field(default="outbox", description="Where `composer send` and list sends go.")
+    # A list send's pace, for accounts on probation: readers per request (at most the
+    # provider's own limit), and messages per second and per hour. None: as fast as allowed.
+    batch_size: int | None = Field(default=None, gt=0, description="Readers per request in a list send.")
+    per_second: float | None = Field(default=None, gt=0, description="At most this many messages a second.")
+    per_hour: int | None = Field(default=None, gt=0, description="At most this many messages an hour.")
+
+
+class Platform(Model):
+    """`platform:` as house.yaml writes it; each platform's own settings are checked by `publish`
+    (composer/platforms/registry.py)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    provider: Text | None = Field(default=None, description="Where `composer publish` creates drafts.")
+
+
 class Tracking(Model):
     enabled: bool = Field(default=False, description="Add utm_ tags to outbound links.")
     source: Text = Field(default="diplomacy-watch", description="The utm_source value.")
@@ -286,8 +310,8 @@ class House(Model):
     sender: Sender = Field(default=Sender(), description="The message's sender headers.")
     delivery: Delivery = Field(
         default=Delivery(), description="Where `composer send` sends: `provider` and its settings.")
-    platform: PlatformSettings = Field(
-        default=PlatformSettings(), description="Where `composer publish` creates drafts: `provider` and its settings.")
+    platform: Platform = Field(
+        default=Platform(), description="Where `composer publish` creates drafts: `provider` and its settings.")
     tracking: Tracking = Field(default=Tracking(), description="utm_ tags on outbound links.")
 
     @property

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from composer.credentials import secret, service_url
 from composer.platforms.platform import Draft
+from composer.send.http import answer, call, client
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -21,8 +22,6 @@ class Buttondown:
     api_version = "2026-04-01"
 
     def __init__(self, key: str, base_url: str | None = None):
-        from composer.send.http import client  # httpx: 50 ms that only publishing needs
-
         self.base = (base_url or "https://api.buttondown.com").rstrip("/") + "/v1"
         self.client = client(headers={"Authorization": f"Token {key}", "X-API-Version": self.api_version})
 
@@ -30,8 +29,6 @@ class Buttondown:
         self.client.close()
 
     def _call(self, method: str, path: str, expect=(200,), **kwargs):
-        from composer.send.http import call
-
         def explain(error: dict) -> str:
             detail = error["detail"]
             if isinstance(detail, list):
@@ -42,8 +39,6 @@ class Buttondown:
         return call(self.client, self.name, method, self.base + path, expect=expect, explain=explain, **kwargs)
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
-        from composer.send.http import answer
-
         fields = {"subject": edition.subject, "body": html, "description": edition.preheader}
         if remembered:
             response = self._call("PATCH", f"/emails/{remembered['id']}", json=fields)
@@ -66,5 +61,5 @@ class Buttondown:
         return f"scheduled for {when}"
 
 
-def from_house(edition: Edition) -> Buttondown:
+def from_house(edition: Edition, settings: None) -> Buttondown:
     return Buttondown(secret("BUTTONDOWN_API_KEY", NAME), service_url("COMPOSER_BUTTONDOWN_URL"))

@@ -6,12 +6,14 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lxml import html as lxml_html
 from pydantic import Field
 
 from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text, WebLink
 from composer.platforms.platform import Draft
+from composer.send.http import answer, call, client
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -20,7 +22,7 @@ NAME = "ghost"
 KEY_VARIABLE = "GHOST_ADMIN_API_KEY"
 
 
-class Settings(Model):
+class GhostSettings(Model):
     url: WebLink = Field(description="The Ghost site's address; its admin lives under /ghost/.")
     newsletter: Text | None = Field(default=None, description="The slug of the Ghost newsletter a send goes to.")
     email_segment: Text = Field(
@@ -28,7 +30,7 @@ class Settings(Model):
     tags: list[Text] = Field(default=[], description="Tags given to the post.")
 
 
-SETTINGS = (Settings | None, None)
+SETTINGS = (GhostSettings | None, None)
 
 API_VERSION = "v5.0"  # Ghost 6 answers a v5.0 client with the same Admin API
 # Ghost refuses a token that lives longer than five minutes; each call signs a fresh one.
@@ -49,7 +51,6 @@ def _explain(error: dict) -> str:
 
 def post_html(html: str) -> str:
     """The email's body as one HTML card; Ghost wraps posts in its own document and email template."""
-    from lxml import html as lxml_html  # premailer's parser, already installed; only publishing needs it
 
     body = lxml_html.document_fromstring(html).body
     inner = (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)
@@ -59,9 +60,7 @@ def post_html(html: str) -> str:
 class Ghost:
     name = NAME
 
-    def __init__(self, key: str, settings: Settings):
-        from composer.send.http import client  # httpx: 50 ms that only publishing needs
-
+    def __init__(self, key: str, settings: GhostSettings):
         key_id, _, hex_secret = key.partition(":")
         try:
             self._secret = bytes.fromhex(hex_secret)
@@ -87,8 +86,6 @@ class Ghost:
         return jwt.encode(claims, self._secret, algorithm="HS256", headers={"kid": self.key_id})
 
     def _call(self, method: str, path: str, expect=(200,), want: str | None = None, **kwargs) -> dict:
-        from composer.send.http import answer, call
-
         headers = {"Authorization": f"Ghost {self._token()}"}
         response = call(self.client, self.name, method, self.base + path, expect=expect, explain=_explain,
                         headers=headers, **kwargs)
@@ -143,8 +140,7 @@ class Ghost:
         return outcome
 
 
-def from_house(edition: Edition) -> Ghost:
-    settings = edition.house.platform.ghost
+def from_house(edition: Edition, settings: GhostSettings | None) -> Ghost:
     if not settings:
         raise DeliveryError("ghost: add `platform: {ghost: {url: https://…}}` to house.yaml (the site's address)")
     return Ghost(secret(KEY_VARIABLE, NAME), settings)

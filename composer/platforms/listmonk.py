@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, PositiveInt
@@ -11,6 +12,7 @@ from composer.credentials import secret, secure_address
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, WebLink
 from composer.platforms.platform import Draft
+from composer.send.http import answer, call, client
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 NAME = "listmonk"
 
 
-class Settings(Model):
+class ListmonkSettings(Model):
     url: WebLink = Field(description="The listmonk instance's address.")
     list_ids: Annotated[list[PositiveInt], Field(min_length=1, description="The ids of the campaign's lists.")]
     # listmonk wraps a campaign's body in a template; composer's HTML is already a whole email, so a house
@@ -27,15 +29,13 @@ class Settings(Model):
         default=None, description="A listmonk template that passes the HTML through unchanged.")
 
 
-SETTINGS = (Settings | None, None)
+SETTINGS = (ListmonkSettings | None, None)
 
 
 class Listmonk:
     name = NAME
 
-    def __init__(self, user: str, token: str, settings: Settings):
-        from composer.send.http import client  # httpx: 50 ms that only publishing needs
-
+    def __init__(self, user: str, token: str, settings: ListmonkSettings):
         self.settings = settings
         self.site = secure_address(settings.url, NAME, "platform.listmonk.url")
         self.base = self.site + "/api"
@@ -46,15 +46,11 @@ class Listmonk:
         self.client.close()
 
     def _call(self, method: str, path: str, **kwargs):
-        from composer.send.http import answer, call
-
         response = call(self.client, self.name, method, self.base + path,
                         explain=lambda error: str(error["message"]), **kwargs)
         return answer(response, self.name, ("data",), effect=f"the {method} {path} may have taken effect")["data"]
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
-        from email.headerregistry import Address  # the email package: only publishing needs it
-
         sender = edition.house.sender
         self.fields = {
             "name": f"{edition.house.newsletter} {edition.issue.date.isoformat()}",
@@ -99,8 +95,7 @@ class Listmonk:
         return f"test of campaign {draft.id} sent to {', '.join(recipients)}"
 
 
-def from_house(edition: Edition) -> Listmonk:
-    settings = edition.house.platform.listmonk
+def from_house(edition: Edition, settings: ListmonkSettings | None) -> Listmonk:
     if not settings:
         raise DeliveryError("listmonk: add `platform: {listmonk: {url: https://…, list_ids: [1]}}` to house.yaml")
     return Listmonk(secret("LISTMONK_API_USER", NAME), secret("LISTMONK_API_TOKEN", NAME), settings)

@@ -11,6 +11,7 @@ from composer.credentials import secret, service_url
 from composer.diagnostics import DeliveryError
 from composer.model.fields import Model, Text
 from composer.platforms.platform import Draft
+from composer.send.http import answer, call, client
 
 if TYPE_CHECKING:
     from composer.model.edition import Edition
@@ -18,19 +19,17 @@ if TYPE_CHECKING:
 NAME = "mailchimp"
 
 
-class Settings(Model):
+class MailchimpSettings(Model):
     list_id: Text = Field(description="The id of the Mailchimp audience the campaign goes to.")
 
 
-SETTINGS = (Settings | None, None)
+SETTINGS = (MailchimpSettings | None, None)
 
 
 class Mailchimp:
     name = NAME
 
     def __init__(self, key: str, list_id: str, base_url: str | None = None):
-        from composer.send.http import client  # httpx: 50 ms that only publishing needs
-
         if "-" not in key:
             raise DeliveryError("mailchimp: MAILCHIMP_API_KEY should end in its data centre, such as -us14")
         self.dc = key.rsplit("-", 1)[1]
@@ -44,14 +43,10 @@ class Mailchimp:
         self.client.close()
 
     def _call(self, method: str, path: str, expect=(200,), **kwargs):
-        from composer.send.http import call
-
         return call(self.client, self.name, method, self.base + path, expect=expect,
                     explain=lambda e: f"{e['title']}: {e['detail']}", **kwargs)
 
     def save(self, edition: Edition, html: str, text: str, remembered: dict | None) -> Draft:
-        from composer.send.http import answer
-
         sender = edition.house.sender
         settings = {
             "subject_line": edition.subject,
@@ -72,8 +67,6 @@ class Mailchimp:
         return Draft(campaign["id"], url, {"id": campaign["id"], "web_id": campaign["web_id"]})
 
     def audience(self, edition: Edition) -> str:
-        from composer.send.http import answer
-
         response = self._call("GET", f"/lists/{self.list_id}", params={"fields": "name"})
         return str(answer(response, self.name, ("name",), effect="nothing was sent")["name"])
 
@@ -93,8 +86,7 @@ class Mailchimp:
         return f"scheduled for {at.isoformat()}"
 
 
-def from_house(edition: Edition) -> Mailchimp:
-    settings = edition.house.platform.mailchimp
+def from_house(edition: Edition, settings: MailchimpSettings | None) -> Mailchimp:
     if not settings:
         raise DeliveryError("mailchimp: add `platform: {mailchimp: {list_id: …}}` to house.yaml (the audience id)")
     return Mailchimp(secret("MAILCHIMP_API_KEY", NAME), settings.list_id, service_url("COMPOSER_MAILCHIMP_URL"))

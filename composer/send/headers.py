@@ -10,49 +10,39 @@ line break or NUL inside a value, and any line over RFC 5322's 998 octets.
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import re
-from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from composer.model.house import House
+from composer.model.house import House
 
 LONGEST_LINE = 998  # octets, RFC 5322 section 2.1.1
-
-
-def is_https(url: str) -> bool:
-    """Schemes are case-insensitive (RFC 3986): HTTPS://… is an https address too."""
-    return url[:8].lower() == "https://"
-
-
-def ascii_domain(domain: str) -> str:
-    """An internationalised domain as its A-label (xn--…), the form headers and SMTP carry without SMTPUTF8."""
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain  # email-validator accepted it; let the final check judge what comes out
-
-
-def address(name: str, addr: str) -> Address:
-    user, domain = addr.rsplit("@", 1)
-    return Address(display_name=name, username=user, domain=ascii_domain(domain))
+FOLD = "\r\n "  # a header's folding: CRLF and the space a reader unfolds it to
 
 
 def _phrase(name: str) -> str:
-    """The list's name as an RFC 5322 phrase: encoded when it is not ASCII, quoted when it holds specials."""
+    """The list's name as an RFC 5322 phrase: encoded words when it is not ASCII, folded between them so
+    that a long name keeps every line short; quoted when it holds specials."""
     if not name.isascii():
-        return email.header.Header(name, "utf-8").encode()
+        return email.header.Header(name, "utf-8", header_name="List-Id").encode(linesep=FOLD[:2])
     if re.fullmatch(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+", name):
         return name
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def list_id(house: House) -> str:
-    """RFC 2919: `phrase <label.domain>`, where the label is ASCII letters, digits and hyphens."""
+def list_id(house: House, domain: str) -> str:
+    """RFC 2919's List-Id as written, folded: `phrase <label.domain>`, the label ASCII letters, digits and
+    hyphens, and `domain` the sender's, as its A-label."""
     label = house.newsletter_slug or re.sub(r"[^a-z0-9]+", "-", house.sender.address.split("@")[0].lower()).strip("-")
-    return f"{_phrase(house.newsletter)} <{label or 'newsletter'}.{ascii_domain(house.sender.domain)}>"
+    phrase, target = _phrase(house.newsletter), f"<{label or 'newsletter'}.{domain}>"
+    last_line = len(phrase.rsplit(FOLD, 1)[-1]) + (len("List-Id: ") if FOLD not in phrase else 1)
+    return phrase + (FOLD if last_line + 1 + len(target) > 78 else " ") + target
+
+
+def unfolded(value: str) -> str:
+    """A folded header value on one line, as a reader unfolds it: for the APIs that take headers as JSON."""
+    return value.replace(FOLD, " ")
 
 
 def header_problems(message: EmailMessage) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -13,36 +12,10 @@ import httpx
 
 from composer.diagnostics import DeliveryError
 from composer.printable import redact
+from composer.send.deadline import ATTEMPTS, DEADLINE, Late, within
 
-ATTEMPTS = 4
-DEADLINE = 120.0  # seconds for a whole call, retries included; the client's timeout bounds each read only
 LONGEST_WAIT = 30.0  # seconds; a provider asking for more is reported, not waited for
 RETRIED = {429, 500, 502, 503, 504}
-
-
-class _Late(Exception):
-    pass
-
-
-def _within(seconds: float, request: Callable[[], httpx.Response]) -> httpx.Response:
-    """The request's answer, if it comes within `seconds`. A server that drips a byte every few
-    seconds never trips a read timeout; the request is left to its thread (a daemon) instead."""
-    box: dict = {}
-
-    def run() -> None:
-        try:
-            box["answer"] = request()
-        except BaseException as error:  # handed to the caller's thread as it is
-            box["error"] = error
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(max(0.0, seconds))
-    if worker.is_alive():
-        raise _Late()
-    if "error" in box:
-        raise box["error"]
-    return box["answer"]
 
 
 def client(**options) -> httpx.Client:
@@ -114,8 +87,8 @@ def call(
     ends = time.monotonic() + DEADLINE
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = _within(ends - time.monotonic(), lambda: client.request(method, url, **kwargs))
-        except _Late:
+            response = within(ends - time.monotonic(), lambda: client.request(method, url, **kwargs))
+        except Late:
             raise DeliveryError(f"{service}: {httpx.URL(url).host} did not finish answering within {DEADLINE:.0f} "
                                 "seconds; the request may have reached it, so check before trying again") from None
         except httpx.ConnectError as error:

@@ -1,41 +1,41 @@
-"""Mailgun: the raw MIME endpoint, `messages.mime`, so the exact message is sent.
+"""Mailgun: batch sending on `messages`, for test sends and list sends alike.
 
-For the list, batch sending on `messages`: up to 1,000 `to` fields in one
-request with `recipient-variables`, so Mailgun sends each reader their own
-message, with their token where the parts and the List-Unsubscribe header
-say `%recipient.token%`.
+Up to 1,000 `to` fields in one request with `recipient-variables`, so Mailgun
+sends each recipient their own message, with their token where the parts and
+the List-Unsubscribe header say `%recipient.token%`. Mailgun tells of
+recipients it will not deliver to only later, in its events, so a batch it
+queued counts as sent; a refusal refuses the whole batch.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+import json
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
 from composer.credentials import secret, service_url
+from composer.model.edition import Edition
 from composer.model.fields import Model, Text
-from composer.send.provider import Outgoing
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from composer.ledger import Outcome, Pending
-    from composer.model.house import House
-    from composer.send.letters import Broadcast
+from composer.send.http import answer, call, client
+from composer.send.letter import Letter, Recipient
+from composer.send.provider import Outcome
+from composer.unsubscribe import PLACEHOLDER
 
 RECIPIENTS = 1000  # the most recipients one batch request takes
+TAG = "%recipient.token%"  # Mailgun fills it in from each recipient's variables
 
 NAME = "mailgun"
 
 
-class Settings(Model):
+class MailgunSettings(Model):
     domain: Text | None = Field(
         default=None, description="The Mailgun sending domain; by default the sender address's domain.")
     region: Literal["us", "eu"] = Field(default="us", description="The Mailgun region the domain lives in: us or eu.")
 
 
-SETTINGS = (Settings, Settings())
+SETTINGS = (MailgunSettings, MailgunSettings())
 
 
 class Mailgun:
@@ -44,51 +44,36 @@ class Mailgun:
     batch_limit = RECIPIENTS
     one_by_one = False
 
-    def __init__(self, key: str, domain: str, region: str = "us", base_url: str | None = None):
+    def __init__(self, key: str, domain: str | None, region: str = "us", base_url: str | None = None):
         self.key, self.domain = key, domain
         self.base = (base_url or self.urls[region]).rstrip("/")
 
-    def send(self, mail: Outgoing) -> str:
-        from composer.send.http import answer, call, client
-        from composer.send.message import message_bytes
-
-        files = {"message": ("message.eml", message_bytes(mail.message), "message/rfc822")}
-        with client(auth=("api", self.key)) as session:
-            response = call(session, self.name, "POST", f"{self.base}/v3/{self.domain}/messages.mime",
-                            data={"to": mail.recipients}, files=files, explain=lambda e: e["message"])
-        return str(answer(response, self.name, ("id",), effect="the message may have been sent")["id"])
-
-    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
-        """One request for the batch. Mailgun tells of readers it will not deliver to only later,
-        in its events, so a batch it queued counts as sent; a refusal refuses the whole batch."""
-        import json
-
-        from composer.ledger import Outcome
-        from composer.send.http import answer, call, client
-        from composer.send.letters import ONE_CLICK
-        from composer.unsubscribe import PLACEHOLDER
-
-        tag = "%recipient.token%"
+    def send(self, letter: Letter, recipients: list[Recipient]) -> Iterator[list[Outcome]]:
+        # A reviewer has no token: their copy keeps the house's link as it is, as through every provider.
+        html, text = letter.parts_with(TAG)
+        headers = letter.api_headers(Recipient(letter.sender.address, token=TAG))
         data = {
-            "from": broadcast.from_header,
-            "subject": broadcast.subject,
-            "text": broadcast.text.replace(PLACEHOLDER, tag),
-            "html": broadcast.html.replace(PLACEHOLDER, tag),
-            "h:Reply-To": broadcast.reply_to,
-            "h:List-Unsubscribe": broadcast.list_unsubscribe(broadcast.url_with(tag)),
-            "h:List-Unsubscribe-Post": ONE_CLICK,
-            "to": [reader.address for reader in batch],
+            "from": letter.from_field,
+            "subject": letter.subject,
+            "text": text,
+            "html": html,
+            "h:Reply-To": letter.reply_to,
+            **{f"h:{name}": value for name, value in headers.items()},
+            "to": [recipient.address for recipient in recipients],
             # Without recipient variables Mailgun would show every address to everyone.
-            "recipient-variables": json.dumps({reader.address: {"token": broadcast.token(reader)} for reader in batch}),
+            "recipient-variables": json.dumps({recipient.address: {"token": recipient.token or PLACEHOLDER}
+                                               for recipient in recipients}),
         }
         with client(auth=("api", self.key)) as session:
-            response = call(session, self.name, "POST", f"{self.base}/v3/{self.domain}/messages",
+            # By default the sender's domain, as its A-label: the form Mailgun registers.
+            domain = self.domain or letter.domain
+            response = call(session, self.name, "POST", f"{self.base}/v3/{domain}/messages",
                             data=data, explain=lambda e: e["message"])
-        message_id = str(answer(response, self.name, ("id",), effect="the batch may have been sent")["id"])
-        yield [Outcome(reader.key, message_id) for reader in batch]
+        message_id = str(answer(response, self.name, ("id", "message"),
+                                effect="the batch may have been sent")["id"])
+        yield [Outcome(recipient.key, message_id) for recipient in recipients]
 
 
-def from_house(house: House, house_dir: Path) -> Mailgun:
-    settings = house.delivery.mailgun
-    return Mailgun(secret("MAILGUN_API_KEY", NAME), settings.domain or house.sender.domain, settings.region,
+def from_house(edition: Edition, settings: MailgunSettings) -> Mailgun:
+    return Mailgun(secret("MAILGUN_API_KEY", NAME), settings.domain, settings.region,
                    service_url("COMPOSER_MAILGUN_URL"))

@@ -1,25 +1,23 @@
-"""The default provider: the message goes to a folder, so the whole flow works with no account.
+"""The default provider: each copy goes to a folder as an .eml file, so the whole flow works with no account.
 
-A list send writes one .eml per reader into `<outbox>/<slug>/`, named by address.
+A reviewer's copy is `<outbox>/<time>-<slug>.eml`, never replacing an earlier
+one; a list reader's is `<outbox>/<slug>/<address>.eml`, so a copy written
+twice (a rerun after a crash) is still one file per reader.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from composer.diagnostics import ComposerError, DeliveryError
+from composer.model.edition import Edition
 from composer.model.fields import Text
 from composer.output import prepare_folder, reserve, write_all
-from composer.send.provider import Outgoing
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from composer.ledger import Outcome, Pending
-    from composer.model.house import House
-    from composer.send.letters import Broadcast
+from composer.send.letter import Letter, Recipient
+from composer.send.provider import Outcome, one_by_one
 
 NAME = "outbox"
 SETTINGS = (Text, "outbox")  # `delivery.outbox`: the folder, relative to house.yaml
@@ -29,44 +27,36 @@ SETTINGS_DESCRIPTION = "The folder the outbox writes each message to, relative t
 class Outbox:
     name = NAME
     batch_limit = 100
-    one_by_one = True  # one message per reader, each recorded as soon as it is accepted
+    one_by_one = True  # one file per recipient, each recorded as soon as it is written
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, mail: Outgoing) -> str:
-        from composer.send.message import message_bytes
+    def _path(self, letter: Letter, recipient: Recipient) -> Path:
+        slug = letter.edition.slug
+        if recipient.token is None:
+            # Two test sends in the same second get two files; neither replaces the other.
+            return reserve(self.folder, time.strftime("%Y%m%d-%H%M%S"), f"{slug}.eml")
+        folder = self.folder / slug
+        prepare_folder(folder)
+        return folder / (re.sub(r"[^\w.@+-]", "_", recipient.key) + ".eml")
 
-        path = None
-        try:
-            prepare_folder(self.folder)
-            # Two sends in the same second get two files; neither replaces the other.
-            path = reserve(self.folder, time.strftime("%Y%m%d-%H%M%S"), f"{mail.slug}.eml")
-            write_all({path: message_bytes(mail.message)})
-        except ComposerError as error:
-            if path is not None:
-                path.unlink(missing_ok=True)  # the empty file that held the name
-            reason = error.diagnostics[0].message.split(";")[0]
-            raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
-        return str(path)
+    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
+        def deliver(recipient: Recipient, raw: bytes, message_id: str) -> Outcome:
+            path = None
+            try:
+                prepare_folder(self.folder)
+                path = self._path(letter, recipient)
+                write_all({path: raw})
+            except ComposerError as error:
+                if path is not None and recipient.token is None:
+                    path.unlink(missing_ok=True)  # the empty file that held the name
+                reason = error.diagnostics[0].message.split(";")[0]
+                raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
+            return Outcome(recipient.key, str(path))
 
-    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
-        import re
-
-        from composer.ledger import Outcome
-        from composer.send.message import message_bytes
-
-        folder = self.folder / broadcast.rendered.edition.slug
-        try:
-            prepare_folder(folder)
-            for reader in batch:
-                path = folder / (re.sub(r"[^\w.@+-]", "_", reader.key) + ".eml")
-                write_all({path: message_bytes(broadcast.message(reader))})
-                yield [Outcome(reader.key, str(path))]
-        except ComposerError as error:
-            reason = error.diagnostics[0].message.split(";")[0]
-            raise DeliveryError(f"outbox: {reason} ({folder}); set `delivery.outbox` in house.yaml") from None
+        yield from one_by_one(letter, batch, deliver)
 
 
-def from_house(house: House, house_dir: Path) -> Outbox:
-    return Outbox((house_dir / house.delivery.outbox).resolve())
+def from_house(edition: Edition, settings: str) -> Outbox:
+    return Outbox((edition.folder / settings).resolve())

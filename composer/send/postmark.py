@@ -1,32 +1,36 @@
-"""Postmark: `POST /email` on the house's message stream; `POST /email/batch` for the list."""
+"""Postmark: `POST /email/batch` on the house's message stream, for test sends and list sends alike.
+
+The parts are JSON-encoded once and split around the `{token}` placeholder;
+each recipient's message joins the pieces with their token (base64url, which
+JSON leaves alone): no search through 40 KB per recipient.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+import gc
+import json
+from collections.abc import Iterator
 
 from pydantic import Field
 
 from composer.credentials import secret, service_url
+from composer.diagnostics import DeliveryError
+from composer.model.edition import Edition
 from composer.model.fields import Model, Text
-from composer.send.provider import Outgoing
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from composer.ledger import Outcome, Pending
-    from composer.model.house import House
-    from composer.send.letters import Broadcast
+from composer.printable import redact
+from composer.send.http import answers, call, client
+from composer.send.letter import Letter, Recipient
+from composer.send.provider import Outcome
+from composer.unsubscribe import PLACEHOLDER
 
 NAME = "postmark"
-SENT_MAYBE = "the message may have been sent"
 
 
-class Settings(Model):
+class PostmarkSettings(Model):
     message_stream: Text = Field(default="broadcast", description="The Postmark message stream to send through.")
 
 
-SETTINGS = (Settings, Settings())
+SETTINGS = (PostmarkSettings, PostmarkSettings())
 
 
 # /email/batch takes at most 500 messages and 50 MB. Requests are kept to 10 MB: memory stays
@@ -39,6 +43,18 @@ def _explain(error: dict) -> str:
     return f"{error['Message']} (ErrorCode {error['ErrorCode']})"
 
 
+def _outcome(recipient: Recipient, answer: dict) -> Outcome:
+    """One answer of the batch: ErrorCode 0 and a MessageID is accepted; any other code refuses that
+    recipient only. An answer in neither shape is not Postmark's, and stops the send."""
+    code, message_id = answer.get("ErrorCode"), answer.get("MessageID")
+    if code == 0 and isinstance(message_id, str) and message_id:
+        return Outcome(recipient.key, message_id)
+    if isinstance(code, int) and code != 0 and isinstance(answer.get("Message"), str):
+        return Outcome(recipient.key, reason=redact(_explain(answer)))
+    raise DeliveryError("postmark: answered 200 OK but one of its answers has no ErrorCode and MessageID, so "
+                        "the batch may have been sent; check the provider's dashboard before trying again")
+
+
 class Postmark:
     name = NAME
     url = "https://api.postmarkapp.com"
@@ -48,45 +64,15 @@ class Postmark:
     def __init__(self, token: str, stream: str, base_url: str | None = None):
         self.token, self.stream, self.base = token, stream, (base_url or self.url).rstrip("/")
 
-    def send(self, mail: Outgoing) -> str:
-        from composer.send.http import call, client
-
-        body = {
-            "From": mail.header("From"),
-            "To": ", ".join(mail.recipients),
-            "ReplyTo": mail.header("Reply-To"),
-            "Subject": mail.subject,
-            "HtmlBody": mail.html,
-            "TextBody": mail.text,
-            # Broadcast streams add their own List-Unsubscribe headers, which cannot be replaced.
-            "MessageStream": self.stream,
-        }
-        headers = {"Accept": "application/json", "X-Postmark-Server-Token": self.token}
-        from composer.send.http import answer
-
-        with client(headers=headers) as session:
-            response = call(session, self.name, "POST", f"{self.base}/email", json=body,
-                            explain=_explain)
-        return str(answer(response, self.name, ("MessageID",), effect=SENT_MAYBE)["MessageID"])
-
-    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
-        import gc
-        import json
-
-        from composer.ledger import Outcome
-        from composer.send.http import answers, call, client
-        from composer.unsubscribe import PLACEHOLDER
-
-        # The parts are JSON-encoded once and split around the placeholder; each reader's copy joins
-        # the pieces with their token (base64url, which JSON leaves alone): no 40 KB search per reader.
-        html, text = json.dumps(broadcast.html).split(PLACEHOLDER), json.dumps(broadcast.text).split(PLACEHOLDER)
-        shared = json.dumps({"From": broadcast.from_header, "ReplyTo": broadcast.reply_to,
-                             "Subject": broadcast.subject, "MessageStream": self.stream})[1:-1]
+    def send(self, letter: Letter, recipients: list[Recipient]) -> Iterator[list[Outcome]]:
+        html, text = json.dumps(letter.html).split(PLACEHOLDER), json.dumps(letter.text).split(PLACEHOLDER)
+        shared = json.dumps({"From": letter.from_field, "ReplyTo": letter.reply_to, "Subject": letter.subject,
+                             "MessageStream": self.stream})[1:-1]
         headers = {"Accept": "application/json", "Content-Type": "application/json",
                    "X-Postmark-Server-Token": self.token}
         with client(headers=headers) as session:
 
-            def post(readers: list[Pending], messages: list[bytes]) -> list[Outcome]:
+            def post(readers: list[Recipient], messages: list[bytes]) -> list[Outcome]:
                 messages[0], messages[-1] = b"[" + messages[0], messages[-1] + b"]"
                 body = b",".join(messages)  # one copy of ten megabytes, not three
                 messages.clear()
@@ -96,25 +82,20 @@ class Postmark:
                 # cycle collector runs, which megabytes of bytes never trigger: run it, or memory grows per batch.
                 del body, response
                 gc.collect(1)  # the young generations: milliseconds, where a full collection takes 90
-                # One answer per message, in order: ErrorCode 0 is accepted; any other refused that reader only.
-                return [Outcome(reader.key, answer.get("MessageID")) if answer.get("ErrorCode") == 0
-                        else Outcome(reader.key, reason=_explain(answer))
-                        for reader, answer in zip(readers, replies, strict=True)]
+                return [_outcome(reader, answer) for reader, answer in zip(readers, replies, strict=True)]
 
-            readers: list[Pending] = []
+            readers: list[Recipient] = []
             messages: list[bytes] = []
-            size, share = 0, len(batch)
-            for reader in batch:
-                token = broadcast.token(reader)
-                link = broadcast.list_unsubscribe(broadcast.url_with(token))
-                unsubscribe = [{"Name": "List-Unsubscribe", "Value": link},
-                               {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"}]
-                one = (f'{{{shared},"To":{json.dumps(reader.address)},"Headers":{json.dumps(unsubscribe)},'
+            size, share = 0, len(recipients)
+            for reader in recipients:
+                token = reader.token or PLACEHOLDER  # a reviewer's copy keeps the house's link as it is
+                extra = [{"Name": name, "Value": value} for name, value in letter.api_headers(reader).items()]
+                one = (f'{{{shared},"To":{json.dumps(letter.to_field(reader))},"Headers":{json.dumps(extra)},'
                        f'"HtmlBody":{token.join(html)},"TextBody":{token.join(text)}}}').encode()
                 if not messages and not size:
                     # Requests of even size: 500 messages of 41 KB go as 250 + 250, not 249 + 249 + 2.
-                    requests = -(-len(batch) * (len(one) + 1) // BATCH_BYTES)
-                    share = -(-len(batch) // requests)
+                    requests = -(-len(recipients) * (len(one) + 1) // BATCH_BYTES)
+                    share = -(-len(recipients) // requests)
                 if readers and (len(readers) == share or size + len(one) > BATCH_BYTES):
                     yield post(readers, messages)
                     readers, messages, size = [], [], 1
@@ -125,6 +106,6 @@ class Postmark:
                 yield post(readers, messages)
 
 
-def from_house(house: House, house_dir: Path) -> Postmark:
-    return Postmark(secret("POSTMARK_SERVER_TOKEN", NAME), house.delivery.postmark.message_stream,
+def from_house(edition: Edition, settings: PostmarkSettings) -> Postmark:
+    return Postmark(secret("POSTMARK_SERVER_TOKEN", NAME), settings.message_stream,
                     service_url("COMPOSER_POSTMARK_URL"))

@@ -1,63 +1,64 @@
-"""The one interface every provider implements, and the mail they are all given."""
+"""The one method every provider implements, and what it says about each recipient.
+
+As Ghost's sending service and listmonk's messengers do it: a provider is given
+a letter and a batch of recipients, and yields one outcome per recipient as
+soon as it knows it. A test send is a batch of reviewers (no tokens, no
+ledger); a list send is the ledger's readers, `batch_limit` at a time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from email.message import EmailMessage
-
-    from composer.ledger import Outcome, Pending
-    from composer.send.letters import Broadcast
+from composer.addresses import Unfit
+from composer.send.letter import Letter, Recipient
 
 
-@dataclass
-class Outgoing:
-    """The MIME message built from the files `build` writes, with its parts and its recipients."""
+@dataclass(frozen=True)
+class Outcome:
+    """What the provider said about one recipient: accepted with an id, or refused with a reason."""
 
-    message: EmailMessage
-    recipients: list[str]
-    html: str
-    text: str
-    slug: str
+    key: str
+    message_id: str | None = None
+    reason: str | None = None
 
     @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
+    def sent(self) -> bool:
+        return self.reason is None
 
-    def header(self, name: str) -> str | None:
-        value = self.message[name]
-        return str(value) if value is not None else None
 
-    def unsubscribe_headers(self) -> dict[str, str]:
-        """RFC 8058's pair, for the APIs that take headers beside the parts."""
-        names = ("List-Unsubscribe", "List-Unsubscribe-Post")
-        return {name: value for name in names if (value := self.header(name))}
+def refused(recipients: list[Recipient], reason: str) -> list[Outcome]:
+    return [Outcome(recipient.key, reason=reason) for recipient in recipients]
+
+
+def one_by_one(letter: Letter, batch: list[Recipient],
+               deliver: Callable[[Recipient, bytes, str], Outcome]) -> Iterator[list[Outcome]]:
+    """Each recipient's finished message (as bytes, with its Message-ID) handed to `deliver`, for the
+    providers that take raw mail; a recipient whose copy cannot be made is refused alone, with the reason."""
+    for recipient in batch:
+        try:
+            raw, message_id = letter.copy(recipient)
+        except Unfit as problem:
+            yield [Outcome(recipient.key, reason=str(problem))]
+            continue
+        yield [deliver(recipient, raw, message_id)]
 
 
 class Provider(Protocol):
     name: str
-
-    def send(self, mail: Outgoing) -> str:
-        """Deliver the mail; return the provider's id for it, or where it went."""
-        ...
-
-
-class ListSender(Protocol):
-    """What a provider adds to send one issue to a whole list, through its own bulk API."""
-
-    name: str
-    batch_limit: int  # the most readers the provider takes in one request
-    # True for providers that send one message per reader (SMTP, SES, the outbox): each is
-    # recorded as it goes, and a refused request is about the reader in flight only.
+    batch_limit: int  # the most recipients the provider takes in one request (or on one connection)
+    # True for providers that send one message per recipient (SMTP, SES, the outbox): each is recorded
+    # as it goes, and a refused request is about the recipient in flight only.
     one_by_one: bool
 
-    def send_batch(self, broadcast: Broadcast, batch: list[Pending]) -> Iterator[list[Outcome]]:
-        """Send each reader their own copy; yield outcomes as soon as the provider has answered for them.
+    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
+        """Send each recipient their own copy; yield outcomes as soon as the provider has answered for them.
 
-        A refusal about one reader is that reader's Outcome; a refusal of the
-        whole request (bad key, provider down after retries) raises DeliveryError.
+        A refusal about one recipient is that recipient's Outcome; a refusal of the
+        whole request (a bad key, the provider down after retries) raises DeliveryError.
+        A success answer that is not in the shape the provider's API documents raises
+        DeliveryError too, with the provider's id when it gave one.
         """
         ...

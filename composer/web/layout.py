@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from composer.diagnostics import ComposerError
 from composer.model.edition import DEFAULT_PAGE, Edition
 from composer.model.house import House
+from composer.yamlsource import load_yaml
 
 PER_PAGE = 20
 ATOM = "atom.xml"
@@ -117,6 +118,5 @@ def layout(house: House, house_file: Path | None, base_url: str | None) -> Layou
 def _position(house_file: Path | None, key: str) -> tuple[int, int]:
     if house_file is None:
         return 1, 1
-    from composer.yamlsource import load_yaml
 
     return load_yaml(house_file).position((key,))

@@ -16,10 +16,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from composer import markdown
-from composer.model.edition import Edition
+from composer.diagnostics import ComposerError
+from composer.model.edition import DEFAULT_PAGE, Edition
 from composer.model.house import House
 from composer.theme import environment
-from composer.web.layout import ATOM, JSON_FEED, Layout, link
+from composer.web.layout import ATOM, JSON_FEED, Layout, layout, link
 
 PAGE = "web/page.html.j2"
 CONTENT = "web/content.html.j2"
@@ -174,9 +175,6 @@ def render_archive(house: House, theme_dir: Path | None, layout: Layout, file: s
 
 def render_preview(edition: Edition) -> str:
     """The issue's page for `composer preview`: at the site's address, or at a stand-in one when none is set."""
-    from composer.diagnostics import ComposerError
-    from composer.model.edition import DEFAULT_PAGE
-    from composer.web.layout import layout
 
     try:
         lay = layout(edition.house, edition.house_path, None)
