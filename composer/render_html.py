@@ -6,7 +6,6 @@ import importlib
 import logging
 import re
 import sys
-import traceback
 import types
 from pathlib import Path
 
@@ -31,13 +30,13 @@ if "requests" not in sys.modules:
 
 import cssutils  # noqa: E402
 import mjml  # noqa: E402
-from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
 from composer import mjml_fixes  # noqa: E402
+from composer.context import template_data  # noqa: E402
 from composer.diagnostics import ComposerError  # noqa: E402
 from composer.model.edition import Edition  # noqa: E402
-from composer.theme import default_theme_dir, environment  # noqa: E402
+from composer.theme import default_theme_dir, render  # noqa: E402
 from composer.tracking import Tagger, track_html  # noqa: E402
 
 DOCTYPE = "<!doctype html>"
@@ -51,35 +50,12 @@ _UNKNOWN_TAG = re.compile(r"<(mj-[a-z-]+)")
 cssutils.log.setLevel(logging.CRITICAL)
 
 
-def _template_error(error: Exception, name: str) -> ComposerError:
-    """Where in which template it went wrong, for whoever edits the house's theme."""
-    if isinstance(error, TemplateSyntaxError):
-        where, line = error.filename or error.name or name, error.lineno or 1
-        return ComposerError.at(where, f"template error: {error.message}", line)
-    # Jinja keeps template files and lines in the traceback of errors raised while rendering.
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
-    where, line = (frames[-1].filename, frames[-1].lineno or 1) if frames else (name, 1)
-    if isinstance(error, TemplateNotFound):
-        message = f"template error: no template named '{error.name}' in the theme or the house's templates"
-    else:
-        message = f"template error: {type(error).__name__}: {error}; check the house's template overrides"
-    return ComposerError.at(where, message, line)
+def render_mjml(edition: Edition, data: dict | None = None) -> str:
+    return render(edition.theme_dir, "email.mjml.j2", data or template_data(edition))
 
 
-def _render_template(edition: Edition, name: str, context: dict) -> str:
-    try:
-        return environment(edition.theme_dir).get_template(name).render(context)
-    except Exception as error:  # a house's own template can fail in any way at all
-        raise _template_error(error, name) from None
-
-
-def render_mjml(edition: Edition) -> str:
-    context = {"edition": edition, "issue": edition.issue, "house": edition.house}
-    return _render_template(edition, "email.mjml.j2", context)
-
-
-def render_css(edition: Edition, name: str) -> str:
-    return _render_template(edition, name, {"house": edition.house})
+def render_css(edition: Edition, name: str, data: dict | None = None) -> str:
+    return render(edition.theme_dir, name, {"house": (data or template_data(edition))["house"]})
 
 
 def _in_theme(theme_dir: Path | None, text: str) -> tuple[str, int, int]:
@@ -143,6 +119,7 @@ def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
 
 
 def render_html(edition: Edition) -> str:
-    html = mjml_fixes.label_email(compile_mjml(render_mjml(edition), edition.theme_dir), edition.subject)
+    data = template_data(edition)
+    html = mjml_fixes.label_email(compile_mjml(render_mjml(edition, data), edition.theme_dir), edition.subject)
     track = edition.track if edition.house.tracking.enabled else None
-    return inline_css(html, render_css(edition, "inline.css.j2"), track)
+    return inline_css(html, render_css(edition, "inline.css.j2", data), track)
