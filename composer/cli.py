@@ -104,7 +104,7 @@ def build(
     for line in result.messages():
         warn(line)
     for path, size in result.written.items():
-        typer.echo(f"wrote {path}  ({size:,} bytes)")
+        say(f"wrote {path}  ({size:,} bytes)")
     if result.not_built:
         warn(result.summary())
         raise typer.Exit(EXIT_PROBLEMS)
@@ -130,11 +130,11 @@ def site(
     for warning in result.warnings:
         warn(str(warning))
     for path, size in result.written.items():
-        typer.echo(f"wrote {path}  ({size:,} bytes)")
+        say(f"wrote {path}  ({size:,} bytes)")
     for path in result.removed:
-        typer.echo(f"removed {path}")
-    typer.echo(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
-               f"{result.unchanged} unchanged, in {output}")
+        say(f"removed {path}")
+    say(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
+        f"{result.unchanged} unchanged, in {output}")
 
 
 @app.command(cls=Command, epilog=examples("composer send issues/2024-01-12.yaml --to ed@example.org",
@@ -317,7 +317,7 @@ def preview(
     if not 0 <= port <= 65535:
         misused(f"--port {port} is not a port number; give one from 1 to 65535, or 0 for any free one")
     try:
-        serve(issue, host, port, open_browser=open_browser, log=typer.echo, warn=warn)
+        serve(issue, host, port, open_browser=open_browser, log=say, warn=warn)
     except ComposerError as error:
         report(error)
     except CommandError as error:
@@ -351,8 +351,8 @@ def new(
         made = new_issue(folder, on=day, copy_from=copy_from)
     except ComposerError as error:
         report(error)
-    typer.echo(f"wrote {made.path}")
-    typer.echo(f"wrote {made.schema_path}")
+    say(f"wrote {made.path}")
+    say(f"wrote {made.schema_path}")
 
 
 @app.command(cls=Command, epilog=examples("composer schema -o issue.schema.json", "composer schema --house"))
@@ -372,7 +372,7 @@ def schema(
         size = write_schema(output, house=house)
     except ComposerError as error:
         report(error)
-    typer.echo(f"wrote {output}  ({size:,} bytes)")
+    say(f"wrote {output}  ({size:,} bytes)")
 
 
 def main() -> None:
