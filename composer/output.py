@@ -13,7 +13,9 @@ from pathlib import Path
 from composer.diagnostics import ComposerError, Diagnostic
 
 
-def prepare_folder(folder: Path) -> None:
+def prepare_folder(folder: Path) -> list[Path]:
+    """Create the output folder and its missing parents; the folders it created, innermost first."""
+    created = [path for path in (folder, *folder.parents) if not os.path.lexists(path)]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -26,6 +28,23 @@ def prepare_folder(folder: Path) -> None:
         ) from None
     if not os.access(folder, os.W_OK):
         raise ComposerError.at(folder, "the output folder is not writable; choose another folder with -o")
+    return created
+
+
+@contextmanager
+def output_folder(folder: Path) -> Iterator[None]:
+    """The output folder, made for the writes in the block; should they fail, the folders made for
+    them are removed again (while empty), so that a failed build leaves nothing new behind."""
+    created = prepare_folder(folder)
+    try:
+        yield
+    except BaseException:
+        for path in created:
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
 
 
 @contextmanager
