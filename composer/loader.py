@@ -245,7 +245,7 @@ def validate_part(path: Path | None, model: type[M], at: tuple[str, ...]) -> M:
 def load_house(folder: Path) -> tuple[House, Path | None]:
     """The house config in `folder`, or the built-in house when there is none: (house, theme folder)."""
     path = folder / HOUSE_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a link that loops or leads nowhere is a mistake, not "none"
         return House(), None
     source = load_yaml(path)
     if source.data is None:  # an empty house.yaml means "all defaults"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -12,7 +13,9 @@ from pathlib import Path
 from composer.diagnostics import ComposerError, Diagnostic
 
 
-def prepare_folder(folder: Path) -> None:
+def prepare_folder(folder: Path) -> list[Path]:
+    """Create the output folder and its missing parents; the folders it created, innermost first."""
+    created = [path for path in (folder, *folder.parents) if not os.path.lexists(path)]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -25,6 +28,23 @@ def prepare_folder(folder: Path) -> None:
         ) from None
     if not os.access(folder, os.W_OK):
         raise ComposerError.at(folder, "the output folder is not writable; choose another folder with -o")
+    return created
+
+
+@contextmanager
+def output_folder(folder: Path) -> Iterator[None]:
+    """The output folder, made for the writes in the block; should they fail, the folders made for
+    them are removed again (while empty), so that a failed build leaves nothing new behind."""
+    created = prepare_folder(folder)
+    try:
+        yield
+    except BaseException:
+        for path in created:
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
 
 
 @contextmanager
@@ -43,11 +63,30 @@ def folder_lock(folders: list[Path]) -> Iterator[None]:
         yield
 
 
+def _special_kind(target: Path) -> str | None:
+    """What `target` is when it exists but is no regular file (nor a link to one), or None."""
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return "a symbolic link that leads nowhere" if target.is_symlink() else None
+    except OSError as error:
+        return f"a path that cannot be followed ({error.strerror})"
+    for test, kind in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return None
+
+
 def _target_problem(target: Path) -> str | None:
     """Why `target` cannot be replaced, found before any file is."""
     if target.is_dir():
         return (f"{target} is a folder, so the file cannot be written there; "
                 "move it away or choose another folder with -o")
+    # Renaming over /dev/full (as root) would replace the device itself with a file.
+    if kind := _special_kind(target):
+        return (f"{target} is {kind}, not a regular file; composer writes only over regular files, "
+                "so remove it or choose another place with -o")
     if not os.access(target.parent, os.W_OK):
         return f"the folder {target.parent} is not writable; choose another folder with -o"
     return None

@@ -9,6 +9,7 @@ No file is written here, and no command is imported.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,8 @@ def issue_files(paths: list[Path]) -> list[Path]:
     # `issues/*.yaml issues/2024-01-12.yaml` names one file twice: it is one issue, not two with one slug.
     unique: dict[Path, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        # os.path.realpath, not Path.resolve: a link that loops back to itself is reported when read, not here.
+        unique.setdefault(Path(os.path.realpath(path)), path)
     return list(unique.values())
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import re
+from urllib.parse import unquote
 
 # The secrets composer reads (credentials.py and boto3's), and any other variable named like one,
 # so that a provider added later is covered without a change here.
@@ -20,17 +22,20 @@ KNOWN = ("POSTMARK_SERVER_TOKEN", "SENDGRID_API_KEY", "MAILGUN_API_KEY", "MAILCH
 _SECRET_NAME = re.compile(r"(?:^|_)(?:KEY|APIKEY|TOKEN|SECRET|PASSWORD|PASSWD)(?:$|_)", re.IGNORECASE)
 SHORTEST = 6  # a shorter value would mask ordinary words; no real key is that short
 REDACTED = "[redacted]"
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+# A run of base64, percent-escapes allowed in it: `Basic%20dXNlcjpzZWNyZXQ%3D` is base64 in a URL.
+_BASE64_RUN = re.compile(r"(?:[A-Za-z0-9+/_=-]|%[0-9A-Fa-f]{2}){8,}")
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/_-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]")
 
 
 _known: list[str] | None = None
+_disguises: list[re.Pattern] | None = None
 
 
 def forget() -> None:
     """Read the environment again at the next line: each command starts with this (cli.py)."""
-    global _known
-    _known = None
+    global _known, _disguises
+    _known = _disguises = None
 
 
 def secrets() -> list[str]:
@@ -41,6 +46,27 @@ def secrets() -> list[str]:
         found = {value.strip() for name, value in os.environ.items() if name in KNOWN or _SECRET_NAME.search(name)}
         _known = sorted((v for v in found if len(v) >= SHORTEST), key=len, reverse=True)
     return _known
+
+
+def _character_forms(char: str) -> str:
+    """One character of a secret as a pattern: itself (in either case, the pattern ignores case),
+    percent-encoded as a URL or a form body writes it, or escaped as JSON writes it."""
+    forms = {re.escape(char), "".join(f"%{byte:02x}" for byte in char.encode()),
+             re.escape(json.dumps(char)[1:-1]), re.escape(f"\\u{ord(char):04x}")}
+    if char == "/":
+        forms.add(re.escape("\\/"))
+    if char == " ":
+        forms.add(re.escape("+"))
+    return "(?:" + "|".join(sorted(forms)) + ")"
+
+
+def disguises() -> list[re.Pattern]:
+    """Each secret in any mixture of its printed forms: a secret echoed lower-cased, in a URL's query
+    or inside a JSON string is the same secret."""
+    global _disguises
+    if _disguises is None:
+        _disguises = [re.compile("".join(_character_forms(c) for c in value), re.IGNORECASE) for value in secrets()]
+    return _disguises
 
 
 def _decodes_to_secret(run: str, values: list[str]) -> bool:
@@ -58,16 +84,23 @@ def _decodes_to_secret(run: str, values: list[str]) -> bool:
 
 
 def redact(text: str) -> str:
-    """`text` with every configured secret masked: as it is, or inside base64 (Basic credentials, SMTP AUTH)."""
+    """`text` with every configured secret masked: as it is, in another case, percent-encoded, JSON-escaped,
+    or inside base64 (Basic credentials, SMTP AUTH), percent-encoded or not."""
     values = secrets()
     if not values:
         return text
-    for value in values:
-        text = text.replace(value, REDACTED)
+    for value, disguised in zip(values, disguises(), strict=True):
+        text = disguised.sub(REDACTED, text)
         encoded = base64.b64encode(value.encode()).decode().rstrip("=")
         if len(encoded) >= SHORTEST:
             text = text.replace(encoded, REDACTED)
-    return _BASE64_RUN.sub(lambda m: REDACTED if _decodes_to_secret(m.group(), values) else m.group(), text)
+    return _BASE64_RUN.sub(lambda m: REDACTED if _in_base64(m.group(), values) else m.group(), text)
+
+
+def _in_base64(run: str, values: list[str]) -> bool:
+    # `Basic%20<base64>` unquoted is `Basic <base64>`, and `a=<base64>` holds it after the `=`: each piece
+    # between such characters is tried on its own (its padding, dropped with them, is put back).
+    return any(_decodes_to_secret(piece, values) for piece in _NOT_BASE64.split(unquote(run)) if piece)
 
 
 def one_line(text: str) -> str:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 from pathlib import Path
 
 import cssutils
 import mjml
-from jinja2 import TemplateNotFound, TemplateSyntaxError
 from lxml import etree
 from premailer import Premailer
 
 from composer import mjml_fixes
+from composer.context import template_data
 from composer.diagnostics import ComposerError
 from composer.model.edition import Edition
-from composer.theme import default_theme_dir, environment
+from composer.theme import default_theme_dir, render
 from composer.tracking import Tagger, track_html
 
 DOCTYPE = "<!doctype html>"
@@ -30,35 +29,12 @@ _UNKNOWN_TAG = re.compile(r"<(mj-[a-z-]+)")
 cssutils.log.setLevel(logging.CRITICAL)
 
 
-def _template_error(error: Exception, name: str) -> ComposerError:
-    """Where in which template it went wrong, for whoever edits the house's theme."""
-    if isinstance(error, TemplateSyntaxError):
-        where, line = error.filename or error.name or name, error.lineno or 1
-        return ComposerError.at(where, f"template error: {error.message}", line)
-    # Jinja keeps template files and lines in the traceback of errors raised while rendering.
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
-    where, line = (frames[-1].filename, frames[-1].lineno or 1) if frames else (name, 1)
-    if isinstance(error, TemplateNotFound):
-        message = f"template error: no template named '{error.name}' in the theme or the house's templates"
-    else:
-        message = f"template error: {type(error).__name__}: {error}; check the house's template overrides"
-    return ComposerError.at(where, message, line)
+def render_mjml(edition: Edition, data: dict | None = None) -> str:
+    return render(edition.theme_dir, "email.mjml.j2", data or template_data(edition))
 
 
-def _render_template(edition: Edition, name: str, context: dict) -> str:
-    try:
-        return environment(edition.theme_dir).get_template(name).render(context)
-    except Exception as error:  # a house's own template can fail in any way at all
-        raise _template_error(error, name) from None
-
-
-def render_mjml(edition: Edition) -> str:
-    context = {"edition": edition, "issue": edition.issue, "house": edition.house}
-    return _render_template(edition, "email.mjml.j2", context)
-
-
-def render_css(edition: Edition, name: str) -> str:
-    return _render_template(edition, name, {"house": edition.house})
+def render_css(edition: Edition, name: str, data: dict | None = None) -> str:
+    return render(edition.theme_dir, name, {"house": (data or template_data(edition))["house"]})
 
 
 def _in_theme(theme_dir: Path | None, text: str) -> tuple[str, int, int]:
@@ -99,7 +75,6 @@ def compile_mjml(source: str, theme_dir: Path | None = None) -> str:
 
 def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
     """premailer's inlining, over a tree parsed here so that link tracking can walk it first."""
-
     page = etree.fromstring(html.replace(_HEAD_STYLE, _KEEP_IN_HEAD).strip(), etree.HTMLParser())
     if track is not None:
         track_html(page, track)
@@ -121,6 +96,7 @@ def inline_css(html: str, css: str, track: Tagger | None = None) -> str:
 
 
 def render_html(edition: Edition) -> str:
-    html = mjml_fixes.label_email(compile_mjml(render_mjml(edition), edition.theme_dir), edition.subject)
+    data = template_data(edition)
+    html = mjml_fixes.label_email(compile_mjml(render_mjml(edition, data), edition.theme_dir), edition.subject)
     track = edition.track if edition.house.tracking.enabled else None
-    return inline_css(html, render_css(edition, "inline.css.j2"), track)
+    return inline_css(html, render_css(edition, "inline.css.j2", data), track)

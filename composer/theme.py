@@ -7,7 +7,7 @@ and the built-in theme fills in every file the house did not provide.
 from __future__ import annotations
 
 import os
-from datetime import date
+import traceback
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,12 +18,13 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
 )
-from jinja2.runtime import LoopContext
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from composer import markdown
+from composer import markdown, sandbox
+from composer.diagnostics import ComposerError
 
 
 def default_theme_dir() -> Path:
@@ -38,7 +39,7 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and not name.endswith(".css.j2")
 
 
-_FILTERS_VERSION = 2
+_CODE_VERSION = 3
 
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
@@ -50,24 +51,38 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # a read-only home only makes builds slower, never wrong
-    # Compiled code depends on the filters' signatures too, not only on the template's
-    # source: bump this when a filter changes how it is called, or stale code would run.
-    return FileSystemBytecodeCache(str(folder), f"__composer_filters{_FILTERS_VERSION}_%s.cache")
+    # Compiled code depends on the filters' signatures and on the sandbox's code generator too,
+    # not only on the template's source: bump this when either changes, or stale code would run.
+    return FileSystemBytecodeCache(str(folder), f"__composer_filters{_CODE_VERSION}_%s.cache")
 
 
 # Link tracking is one pass over the finished HTML (tracking.py). The part names
 # that templates once passed here (`markdown("lead")`, `track("donate")`) are
 # still accepted, so a house's older overrides keep rendering, and ignored.
+# Each filter spends the render's budget (sandbox.py): `range(10**5) | map("markdown")` loops in Jinja's code.
 def _markdown(source: str, content: str | None = None) -> Markup:
+    sandbox.tick()
     return Markup(markdown.to_html(source))
 
 
 def _paragraph(source: str, content: str | None = None) -> Markup:
+    sandbox.tick()
     return Markup(markdown.paragraph_to_html(source))
 
 
 def _item_quote(source: str, content: str | None = None) -> Markup:
+    sandbox.tick()
     return Markup(markdown.item_quote_to_html(source))
+
+
+def _inline(source: str) -> Markup:
+    sandbox.tick()
+    return Markup(markdown.inline_to_html(source))
+
+
+def _plain(source: str) -> str:
+    sandbox.tick()
+    return markdown.inline_to_text(source)
 
 
 def _track(url: str, content: str | None = None) -> str:
@@ -106,23 +121,10 @@ class _ThemeFolderLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
-class _ThemeSandbox(SandboxedEnvironment):
-    """A house's theme is code from outside composer. Jinja2's sandbox already stops `__`-attributes
-    (the road to os.environ) and unsafe calls; on top of it, templates may read attributes of
-    composer's own objects (the content model) and of plain values only, so no path, file or
-    module is within their reach."""
-
-    def is_safe_attribute(self, obj, attr, value) -> bool:
-        if not super().is_safe_attribute(obj, attr, value):
-            return False
-        return isinstance(obj, (str, int, float, date, list, tuple, dict, LoopContext)) or type(
-            obj).__module__.split(".")[0] == "composer"
-
-
 @lru_cache(maxsize=8)
 def _environment(theme_dir: Path | None, overrides: frozenset[Path]) -> Environment:
     search = [theme_dir] if theme_dir else []
-    env = _ThemeSandbox(
+    env = sandbox.ThemeSandbox(
         loader=ChoiceLoader([_ThemeFolderLoader(d) for d in [*search, default_theme_dir()]]),
         autoescape=_autoescape,
         undefined=StrictUndefined,
@@ -137,6 +139,31 @@ def _environment(theme_dir: Path | None, overrides: frozenset[Path]) -> Environm
     env.filters["paragraph"] = _paragraph
     env.filters["item_quote"] = _item_quote
     env.filters["track"] = _track
-    env.filters["inline"] = lambda source: Markup(markdown.inline_to_html(source))
-    env.filters["plain"] = markdown.inline_to_text
+    env.filters["inline"] = _inline
+    env.filters["plain"] = _plain
     return env
+
+
+def template_error(error: Exception, name: str) -> ComposerError:
+    """Where in which template it went wrong, for whoever edits the house's theme."""
+    if isinstance(error, TemplateSyntaxError):
+        where, line = error.filename or error.name or name, error.lineno or 1
+        return ComposerError.at(where, f"template error: {error.message}", line)
+    # Jinja keeps template files and lines in the traceback of errors raised while rendering.
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    where, line = (frames[-1].filename, frames[-1].lineno or 1) if frames else (name, 1)
+    if isinstance(error, TemplateNotFound):
+        message = f"template error: no template named '{error.name}' in the theme or the house's templates"
+    elif isinstance(error, sandbox.TemplateLimit):
+        message = f"template error: {error}"
+    else:
+        message = f"template error: {type(error).__name__}: {error}; check the house's template overrides"
+    return ComposerError.at(where, message, line)
+
+
+def render(theme_dir: Path | None, name: str, context: dict) -> str:
+    """The template `name` of the house's theme, rendered in the sandbox with `context` (context.py)."""
+    try:
+        return sandbox.render(environment(theme_dir).get_template(name), context)
+    except Exception as error:  # a house's own template can fail in any way at all
+        raise template_error(error, name) from None

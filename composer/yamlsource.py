@@ -10,6 +10,7 @@ full-length issue, which matters in the live preview.
 
 from __future__ import annotations
 
+import errno
 import html
 import re
 from bisect import bisect_right
@@ -40,6 +41,10 @@ _STRING_TAGS = (
 _PLAIN_TAGS = frozenset(
     {*_STRING_TAGS, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null", "seq", "map"))}
 )
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_MAX_DIGITS = 100
 
 
 class DuplicateKey(Exception):
@@ -125,6 +130,16 @@ def _mark(node: Node | Event) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _tag_problem(tag: str) -> str:
+    return f"the tag `{tag}` is not allowed; composer reads plain text, numbers, lists and keys only: remove the tag"
+
+
+def _written_tag(text: str, event: Event, tag: str) -> str:
+    """The tag as the editor wrote it (`!!str`, `!<tag:yaml.org,2002:str>`, `!`)."""
+    written = text[event.start_mark.index :].split(None, 1)
+    return written[0] if written and written[0].startswith("!") else tag.replace("tag:yaml.org,2002:", "!!")
+
+
 class _Builder:
     """Turns composed nodes into plain data, noting each node's position on the way."""
 
@@ -155,13 +170,17 @@ class _Builder:
         if node.tag in _PLAIN_TAGS:
             return node
         tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
-        message = (f"the tag `{tag}` is not allowed; composer reads plain text, numbers, lists and keys only: "
-                   "remove the tag")
+        message = _tag_problem(tag)
         if tag == "!!merge":
             message = "merge keys (`<<`) are not allowed; write the keys out in full"
         raise ComposerError.at(self.source.path, message, *_mark(node))
 
     def scalar(self, node: Node) -> Any:
+        if node.tag == _INT_TAG and len(node.value) > _MAX_DIGITS:
+            # Python refuses to read an integer of more than 4,300 digits, with an error of its own.
+            message = (f"this number is {len(node.value):,} characters long; composer reads whole numbers of "
+                       f"at most {_MAX_DIGITS} digits (a size in pixels has four): write the number you meant")
+            raise ComposerError.at(self.source.path, message, *_mark(node))
         if node.tag in _STRING_TAGS:
             if isinstance(node, ScalarNode) and node.style in ('"', "'", "", None):
                 return self.text(node)
@@ -187,6 +206,16 @@ class _Builder:
         return value
 
 
+def _utf16_without_bom(raw: bytes) -> bool:
+    """Text saved as UTF-16 with no byte order mark: a NUL byte beside most characters, always on the
+    same side. (A file of NUL bytes alone is no text at all; the character check reports it.)"""
+    sample = raw[:4096]
+    if len(sample) < 2 or b"\0" not in sample:
+        return False
+    even, odd = sample[0::2].count(0) / len(sample[0::2]), sample[1::2].count(0) / len(sample[1::2])
+    return max(even, odd) >= 0.5 and min(even, odd) <= 0.1
+
+
 def read_text(path: Path) -> str:
     """The file's text, or a ComposerError that says why it cannot be read."""
     try:
@@ -196,8 +225,11 @@ def read_text(path: Path) -> str:
     except IsADirectoryError:
         raise ComposerError.at(path, "this is a folder, not a file; give the path of a .yaml file") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ComposerError.at(path, "this symbolic link leads back to itself, through one or more links; "
+                                         "point it at the real file") from None
         raise ComposerError.at(path, f"cannot read the file ({error.strerror}); check its permissions") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(raw):
         raise ComposerError.at(path, "the file is saved as UTF-16; save it as UTF-8 in your editor")
     try:
         return raw.decode("utf-8-sig")
@@ -288,7 +320,7 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
 
 
 def _screen(yaml: YAML, path: Path, text: str) -> None:
-    """Refuse aliases and deep nesting from the event stream, before anything is composed.
+    """Refuse tags, aliases and deep nesting from the event stream, before anything is composed.
 
     The parser hands out events one at a time, so this stops at the first
     offending one: libyaml's time grows with the square of the nesting depth
@@ -297,6 +329,10 @@ def _screen(yaml: YAML, path: Path, text: str) -> None:
     """
     depth = values = 0
     for event in yaml.parse(text):
+        tag = getattr(event, "tag", None)
+        if tag is not None and isinstance(event, (ScalarEvent, CollectionStartEvent)):
+            # Any tag the editor writes, even `!!str` or a bare `!`: the README promises plain YAML.
+            raise ComposerError.at(path, _tag_problem(_written_tag(text, event, str(tag))), *_mark(event))
         if isinstance(event, ScalarEvent):
             values += 1
             if values > limits.MAX_VALUES:

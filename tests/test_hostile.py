@@ -44,6 +44,13 @@ EXPECTED: dict[str, tuple[str | None, list[tuple[int, int, str]]]] = {
     "too-many-items.yaml": (None, [(52, 5, "`items` holds at most 40 entries")]),
     "lone-surrogate.yaml": (None, [(4, 18, "this escape sequence in quotes is not a character")]),
     "utf-16.yaml": (None, [(1, 1, "saved as UTF-16; save it as UTF-8")]),
+    "utf-16-without-bom.yaml": (None, [(1, 1, "saved as UTF-16; save it as UTF-8")]),
+    "huge-height.yaml": (None, [(17, 11, "this number is 5,001 characters long; composer reads whole numbers of at "
+                                         "most 100 digits")]),
+    "str-tag.yaml": (None, [(3, 10, "the tag `!!str` is not allowed")]),
+    "timestamp-tag.yaml": (None, [(1, 7, "the tag `!!timestamp` is not allowed")]),
+    "verbatim-tag.yaml": (None, [(4, 11, "the tag `!<tag:yaml.org,2002:str>` is not allowed")]),
+    "bare-tag.yaml": (None, [(5, 6, "the tag `!` is not allowed")]),
     "python-object-tag.yaml": (None, [(4, 11, "the tag `!!python/object/apply:os.system` is not allowed")]),
     "binary-tag.yaml": (None, [(5, 6, "the tag `!!binary` is not allowed")]),
     "custom-tag.yaml": (None, [(14, 10, "the tag `!include` is not allowed")]),
@@ -247,3 +254,38 @@ def test_one_file_named_twice_is_one_issue(tmp_path: Path):
     result = run_cli("build", issue, again, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2024-01-12.html", "2024-01-12.txt"]
+
+
+def test_a_symbolic_link_loop_as_the_issue_file_is_one_located_line(tmp_path: Path):
+    issue, other = tmp_path / "2024-01-12.yaml", tmp_path / "b.yaml"
+    os.symlink(other, issue)
+    os.symlink(issue, other)
+    result = run_cli("build", issue, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr == (f"{issue}:1:1: this symbolic link leads back to itself, through one or more links; "
+                             "point it at the real file\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_symbolic_link_loop_as_house_yaml_is_an_error_not_the_built_in_house(tmp_path: Path):
+    (tmp_path / "2024-01-12.yaml").write_text(MINIMAL)
+    house, other = tmp_path / "house.yaml", tmp_path / "house-copy.yaml"
+    os.symlink(other, house)
+    os.symlink(house, other)
+    result = run_cli("build", tmp_path / "2024-01-12.yaml", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr == (f"{house}:1:1: this symbolic link leads back to itself, through one or more links; "
+                             "point it at the real file\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_site_refuses_a_named_pipe_among_the_issues_instead_of_waiting_on_it(tmp_path: Path):
+    (tmp_path / "2024-01-12.yaml").write_text(MINIMAL)
+    pipe = tmp_path / "2024-01-19.yaml"
+    os.mkfifo(pipe)
+    out = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "composer", "site", str(tmp_path), "-o", str(out),
+                             "--base-url", "https://example.org/dw/"], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr == f"{pipe}:1:1: this is not a regular file (a pipe, socket or folder?); give an issue file\n"
+    assert not out.exists()

@@ -163,3 +163,15 @@ def test_previewing_a_device_or_a_folder_is_refused_at_once(target: str, tmp_pat
     assert result.returncode == 2
     message = "this is not a file but a folder or a device; give the path of a .yaml file"
     assert result.stderr.strip() == f"{path}:1:1: {message}"
+
+
+def test_the_issue_replaced_by_a_link_to_dev_zero_shows_a_message(preview, issue: Path):
+    good = preview.get("/email.html")[1]
+    link = issue.with_name(".2024-01-12.yaml.link")
+    os.symlink("/dev/zero", link)
+    os.replace(link, issue)  # one rename: the issue file is now a link to a device
+    wait_until(lambda: state(preview)["problems"])
+    [problem] = state(preview)["problems"]
+    assert problem.startswith(f"{issue}:1:") and "larger than 2 MB" in problem
+    assert preview.get("/email.html") == (200, good)  # the last good render stays on screen
+    assert preview.process.poll() is None

@@ -73,3 +73,27 @@ def test_a_line_break_in_a_command_line_value_stays_on_one_line(tmp_path: Path):
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "error: unknown provider 'outbox\\nBcc: x'; choose one of outbox, smtp, postmark, sendgrid, mailgun, ses"]
+
+
+def _shown(path: Path) -> str:
+    return str(path).replace("\n", "\\n")
+
+
+def test_a_line_break_in_an_output_path_stays_on_one_line(issue_dir: Path):
+    """`build -o $'out\\nINJECTED'`: each path composer echoes shows its line break as `\\n`."""
+    out = issue_dir / "out\nINJECTED"
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [f"wrote {_shown(out / name)}  ({(out / name).stat().st_size:,} bytes)"
+                                          for name in ("2024-01-12.html", "2024-01-12.txt")]
+    schema = issue_dir / "issue\nINJECTED.json"
+    result = run_cli("schema", "-o", schema)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [f"wrote {_shown(schema)}  ({schema.stat().st_size:,} bytes)"]
+    site = issue_dir / "site\nINJECTED"
+    result = run_cli("site", issue_dir, "-o", site, "--base-url", "https://example.org/dw/")
+    assert result.exit_code == 0, result.stderr
+    *wrote, summary = result.stdout.splitlines()
+    written = [p for p in site.rglob("*") if p.is_file() and p.name != ".composer-site.json"]  # the manifest is not listed
+    assert sorted(wrote) == sorted(f"wrote {_shown(p)}  ({p.stat().st_size:,} bytes)" for p in written)
+    assert summary == f"1 issues: {len(written)} files written, 0 removed, 0 unchanged, in {_shown(site)}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, run_cli
 
 
@@ -87,3 +89,59 @@ def test_a_rename_that_fails_midway_puts_the_replaced_files_back(tmp_path: Path,
     assert html.read_bytes() == b"old html" and text.read_bytes() == b"old text"
     assert not eml.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.html", "x.txt"]
+
+
+def _special_file(path: Path, kind: str) -> str:
+    """A character device like /dev/full where the test may make one (as root, in its own folder), else a
+    named pipe: either is a node that renaming a file over would destroy."""
+    if kind == "device":
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+            return "a character device"
+        except PermissionError:
+            pass
+    os.mkfifo(path)
+    return "a named pipe"
+
+
+def _node(path: Path) -> tuple[int, int, int]:
+    info = os.lstat(path)
+    return info.st_mode, info.st_ino, info.st_rdev
+
+
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_schema_never_replaces_a_device_or_a_pipe(tmp_path: Path, kind: str):
+    target = tmp_path / "full"
+    described = _special_file(target, kind)
+    before = _node(target)
+    result = run_cli("schema", "-o", target)
+    assert result.exit_code == 2
+    assert result.stderr == (f"{target}:1:1: {target} is {described}, not a regular file; composer writes only over "
+                             "regular files, so remove it or choose another place with -o\n")
+    assert _node(target) == before
+    assert os.listdir(tmp_path) == ["full"]
+
+
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_build_never_replaces_a_device_or_a_pipe_in_the_output_folder(issue_dir: Path, kind: str):
+    out = issue_dir / "out"
+    out.mkdir()
+    described = _special_file(out / "2024-01-12.txt", kind)
+    before = _node(out / "2024-01-12.txt")
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"{out / '2024-01-12.txt'}:1:1: {out / '2024-01-12.txt'} is {described}, not a regular file; composer "
+        "writes only over regular files, so remove it or choose another place with -o")
+    assert _node(out / "2024-01-12.txt") == before
+    assert os.listdir(out) == ["2024-01-12.txt"]  # the HTML is not written without its text either
+
+
+def test_a_link_to_a_regular_file_is_still_written_over(issue_dir: Path):
+    out = issue_dir / "out"
+    out.mkdir()
+    (issue_dir / "kept.txt").write_text("the previous text")
+    os.symlink(issue_dir / "kept.txt", out / "2024-01-12.txt")
+    result = run_cli("build", issue_dir / "2024-01-12.yaml", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "Talks about talks resume in Istanbul" in (out / "2024-01-12.txt").read_text()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from composer.diagnostics import ComposerError, Diagnostic
-from composer.output import prepare_folder, write_all
+from composer.output import output_folder, write_all
 from composer.pipeline import Rendered, issue_files, render_checked
 
 
@@ -75,11 +75,11 @@ def build(paths: list[Path], folder: Path, *, allow_clipping: bool = False, eml:
         raise ComposerError(report.problems + clashes)
     if report.problems and (strict_all or not rendered):
         raise ComposerError(report.problems)
-    prepare_folder(folder)
     files: dict[Path, bytes] = {}
     for result in rendered:
-        files.update(result.files(folder, eml=eml))
+        files.update(result.files(folder, eml=eml))  # the message's last checks (--eml) may still refuse it
         report.built.append(result.edition.source_name)
-    write_all(files)
+    with output_folder(folder):
+        write_all(files)
     report.written = {path: len(data) for path, data in files.items()}
     return report

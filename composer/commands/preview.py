@@ -163,7 +163,9 @@ class Preview:
             watched = self.watched()
             # A short debounce: the editor's save should show almost at once.
             async for changes in awatch(*watched, debounce=100, step=10, recursive=True):
-                paths = {Path(p).resolve() for _, p in changes}
+                # The folder resolved, not the file: an issue replaced by a link (to /dev/zero, say)
+                # must still count as the issue, and get its message.
+                paths = {Path(p).parent.resolve() / Path(p).name for _, p in changes}
                 relevant = sorted(p for p in paths if self.is_relevant(p))
                 if not relevant:
                     continue

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from composer import __version__
+from composer import __version__, limits
 from composer.checks.registry import RULES, Context
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
@@ -216,7 +216,10 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
     pages: dict[str, bytes] = {}
     for path in paths:
         try:
-            data = path.read_bytes()
+            data = limits.read_bounded(path)  # refuses a named pipe, which read_bytes would wait on for ever
+        except ComposerError as error:
+            problems += error.diagnostics
+            continue
         except OSError as error:
             problems.append(Diagnostic(path=str(path), message=f"cannot read this issue ({error.strerror})"))
             continue

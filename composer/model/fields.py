@@ -222,6 +222,15 @@ def _check_ascii_local_part(value: str) -> str:
     return value
 
 
+def _no_encoded_word(value: object) -> object:
+    # `=` and `?` are allowed in an address, so `=?utf-8?q?…?=@example.org` is valid syntax; but mail
+    # programs decode it as an encoded word (RFC 2047) and show, or reply to, something else.
+    if isinstance(value, str) and "=?" in value and "?=" in value:
+        raise refusal("address", f"'{value}' holds `=?…?=`, the syntax of an encoded mail header (RFC 2047), "
+                                 "which mail programs would decode into other text; write the address as it is")
+    return value
+
+
 # An address in the message's own headers and envelope. Its domain may be international
 # (it is written as its xn-- A-label); the part before the @ may not.
-SenderAddress = Annotated[EmailAddress, AfterValidator(_check_ascii_local_part)]
+SenderAddress = Annotated[EmailAddress, AfterValidator(_check_ascii_local_part), BeforeValidator(_no_encoded_word)]

@@ -16,10 +16,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from composer import markdown
+from composer.context import house_data, template_data
 from composer.diagnostics import ComposerError
 from composer.model.edition import DEFAULT_PAGE, Edition
 from composer.model.house import House
-from composer.theme import environment
+from composer.theme import render
 from composer.web.layout import ATOM, JSON_FEED, Layout, layout, link
 
 PAGE = "web/page.html.j2"
@@ -49,15 +50,6 @@ class Entry:
         """The entry as an archive page shows it, its link relative to that page."""
         return {**self.__dict__, "link": link(from_file, self.file), "headline_html": Markup(self.headline_html),
                 "dek_html": Markup(self.dek_html), "date_text": long_date(date.fromisoformat(self.date))}
-
-
-def _render(theme_dir: Path | None, name: str, context: dict) -> str:
-    try:
-        return environment(theme_dir).get_template(name).render(context)
-    except Exception as error:  # a house's own template can fail in any way at all
-        from composer.render_html import _template_error  # mjml and premailer load only for this
-
-        raise _template_error(error, name) from None
 
 
 def long_date(value) -> str:
@@ -113,13 +105,12 @@ def _article_data(edition: Edition, url: str) -> dict:
 
 def _context(edition: Edition) -> dict:
     # Markdown is rendered without a part name (`| markdown`), so no link gets the email's utm_ tags.
-    return {"edition": edition, "issue": edition.issue, "house": edition.house, "dashed": _dashed,
-            "long_date": long_date}
+    return {**template_data(edition), "dashed": _dashed, "long_date": long_date}
 
 
 def render_content(edition: Edition) -> str:
     """The issue's text as a feed carries it: the top image, the lead, the items, the State Department."""
-    return _render(edition.theme_dir, CONTENT, _context(edition))
+    return render(edition.theme_dir, CONTENT, _context(edition))
 
 
 def render_page(edition: Edition, layout: Layout, source_hash: str = "") -> tuple[str, Entry]:
@@ -139,7 +130,7 @@ def render_page(edition: Edition, layout: Layout, source_hash: str = "") -> tupl
         "json_ld": _json_ld(_article_data(edition, url)),
     }
     context = {**_context(edition), "page": page, "site": _site(layout, edition.house, file)}
-    html = _render(edition.theme_dir, PAGE, context)
+    html = render(edition.theme_dir, PAGE, context)
     entry = Entry(
         source=Path(edition.source_name).name, hash=source_hash, file=file, url=url, date=issue.date.isoformat(),
         title=edition.title, headline_html=markdown.inline_to_html(issue.headline),
@@ -168,14 +159,13 @@ def render_archive(house: House, theme_dir: Path | None, layout: Layout, file: s
         "years": [{"year": year, "link": link(file, Layout.year_file(year))} for year in years or []],
         "description": f"Every issue of {markdown.inline_to_text(house.newsletter)}, newest first.",
     }
-    context = {"edition": None, "house": house, "archive": archive, "site": _site(layout, house, file),
+    context = {"edition": None, "house": house_data(house), "archive": archive, "site": _site(layout, house, file),
                "long_date": long_date}
-    return _render(theme_dir, ARCHIVE, context)
+    return render(theme_dir, ARCHIVE, context)
 
 
 def render_preview(edition: Edition) -> str:
     """The issue's page for `composer preview`: at the site's address, or at a stand-in one when none is set."""
-
     try:
         lay = layout(edition.house, edition.house_path, None)
     except ComposerError:
