@@ -38,7 +38,7 @@ def _weekday_text() -> re.Pattern:
 
 def _date(match: re.Match, issue_date: date) -> date | None:
     """The date a match names. Without a year, the one nearest the issue: "December 28"
-    in an issue of January 5 is the December before, "March 20" in one of March 17 is days later."""
+    in an issue of January 5 is the December before, "Jan. 3" in one of December 27 the January after."""
     try:
         if match["iso"]:
             return date.fromisoformat(match["iso"])
@@ -47,10 +47,15 @@ def _date(match: re.Match, issue_date: date) -> date | None:
         year = match["year"] or match["year2"]
         if year:
             return date(int(year), month, day)
-        written = date(issue_date.year, month, day)
-        return written.replace(year=issue_date.year - 1) if written > issue_date + timedelta(days=183) else written
     except (ValueError, KeyError):
         return None
+    candidates = []
+    for near in (issue_date.year - 1, issue_date.year, issue_date.year + 1):
+        try:
+            candidates.append(date(near, month, day))
+        except ValueError:  # February 29 in a year without one; "April 31" in none
+            continue
+    return min(candidates, key=lambda candidate: abs(candidate - issue_date), default=None)
 
 
 # Verbs that only ever report what already happened (no "will", no present tense among them).
