@@ -153,7 +153,7 @@ def block_findings(source: str) -> list[Diagnostic]:
     return findings + _common_findings(_inline_children(tokens))
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a tab too: one-line fields end in mail headers
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a tab too, in a header (other fields fold it first)
 
 
 def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnostic]:
