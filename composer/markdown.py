@@ -22,10 +22,14 @@ ALLOWED_SCHEMES = ("https", "http", "mailto")
 # every other run of three dots becomes an ellipsis.
 _ELLIPSIS = re.compile(r"(?<!\[)\.\.\.(?!\])")
 _DASH = re.compile(r"(?<!-)-{2,3}(?!-)")
+# An apostrophe that smartquotes left straight because punctuation comes before it: "the U.N.'s", "(NATO)'s".
+# One after a space ("the '90s") stays as typed: it may open a quote, and DW402 asks the editor.
+_APOSTROPHE = re.compile(r"(?<=[^\s'\"‘“(\[])'(?=[^\W\d_])")
 
 
 def _house_punctuation(state: StateCore) -> None:
-    """Turn typed `--` and `...` into an em dash and an ellipsis, outside code and URLs."""
+    """Turn typed `--` and `...` into an em dash and an ellipsis, and an apostrophe after an
+    abbreviation into a curly one, outside code and URLs."""
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -36,7 +40,7 @@ def _house_punctuation(state: StateCore) -> None:
             elif token.type == "link_close":
                 in_autolink = False
             elif token.type == "text" and not in_autolink:
-                token.content = _ELLIPSIS.sub("…", _DASH.sub("—", token.content))
+                token.content = _APOSTROPHE.sub("’", _ELLIPSIS.sub("…", _DASH.sub("—", token.content)))
 
 
 def _build() -> MarkdownIt:
