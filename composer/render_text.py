@@ -7,6 +7,7 @@ links turned into numbered references listed after the section that used them.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from markdown_it.token import Token
@@ -17,6 +18,8 @@ from composer.tracking import OTHER, Tagger
 
 WIDTH = 78
 RULE = "-" * 40
+# Runs of spaces, tabs and line breaks in the text show as one space in the HTML: in the text part too.
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 
 
 class LinkNumbers:
@@ -72,7 +75,7 @@ class TextWriter:
         href = None
         for token in children:
             if token.type in ("text", "code_inline"):
-                out.append(token.content)
+                out.append(_SPACES.sub(" ", token.content))
             elif token.type == "softbreak":
                 out.append(" ")
             elif token.type == "hardbreak":

@@ -29,6 +29,10 @@ def run_checks(edition: Edition, html: str, text: str, *, allow_clipping: bool =
     context = Context(edition, html, text, allow_clipping=allow_clipping, with_spam=with_spam)
     for _, check in RULES:
         check(context)
-    silenced = set(edition.issue.silence)
-    kept = [f for f in context.findings if f.code not in silenced and f"{f.code}@{f.line}" not in silenced]
-    return Checked(sorted(kept), context.spam_report)
+    return Checked(unsilenced(context.findings, edition.issue.silence), context.spam_report)
+
+
+def unsilenced(findings: list[Diagnostic], silence: list[str]) -> list[Diagnostic]:
+    """The findings sorted by place, each once, without those `silence:` accepts (`DW302`, `DW202@39`)."""
+    silenced = set(silence)
+    return sorted({f for f in findings if f.code not in silenced and f"{f.code}@{f.line}" not in silenced})

@@ -84,6 +84,16 @@ def _reported_as_past(text: str, match: re.Match) -> str | None:
     return report[2]
 
 
+# Days that name an event, not a date, when written without a year: "the September 11 attacks".
+_NAMED_DAYS = {(9, 11)}
+
+
+def _names_an_event(match: re.Match) -> bool:
+    if match["iso"] or match["year"] or match["year2"]:
+        return False
+    return (MONTHS[match["month"] or match["month2"]], int(match["day"] or match["day2"])) in _NAMED_DAYS
+
+
 @rule("DW202")
 def future_dates(ctx: Context) -> None:
     issue_date = ctx.issue.date
@@ -93,7 +103,7 @@ def future_dates(ctx: Context) -> None:
         for match in _date_text().finditer(text):
             nth = seen[match[0]] = seen.get(match[0], -1) + 1
             written = _date(match, issue_date)
-            if not written or written <= issue_date:
+            if not written or written <= issue_date or _names_an_event(match):
                 continue
             line, column = ctx.locate(loc, match[0], nth)
             said = f"'{match[0]}' is {written.isoformat()}, after the issue date {issue_date.isoformat()}"

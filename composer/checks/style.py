@@ -19,6 +19,7 @@ def typed_dash(ctx: Context) -> None:
 @rule("DW402")
 def straight_quotes(ctx: Context) -> None:
     for loc, source in ctx.prose():
+        seen: dict[str, int] = {}  # the same few characters twice in one field: each at its own place
         for token in markdown.parse(source):
             for child in token.children or []:
                 quote = re.search(r"[\"']", child.content) if child.type == "text" else None
@@ -28,17 +29,45 @@ def straight_quotes(ctx: Context) -> None:
                     tail = re.search(r"[A-Za-z0-9 ,.;:()]{0,8}$", child.content[: quote.start()])
                     before = tail[0].lstrip() if tail else ""
                     snippet = before + quote[0]
-                    line, column = ctx.locate(loc, snippet)
+                    nth = seen[snippet] = seen.get(snippet, -1) + 1
+                    line, column = ctx.locate(loc, snippet, nth)
                     ctx.add("DW402", loc, f"a straight quote ({quote[0]}) is left after typography",
                             "type the curly quote (“ ” ‘ ’) yourself here", at=(line, column + len(snippet) - 1))
+
+
+def _line_breaks(ctx: Context) -> set[int]:
+    """The lines of the file that end in Markdown's line break: two spaces at the end of a line
+    inside a `|` block, with the paragraph going on below. Those spaces are meant."""
+    source = ctx.edition.source
+    found: set[int] = set()
+    if source is None:
+        return found
+    starts = source.line_starts()
+    for loc, _ in ctx.prose():
+        line, column = source.position(loc)
+        written = source.data
+        for part in loc:
+            try:
+                written = written[part]
+            except (KeyError, IndexError, TypeError):
+                written = None
+        offset = starts[line - 1] + column - 1 if line <= len(starts) else len(source.text)
+        if not isinstance(written, str) or not source.text.startswith("|", offset):
+            continue  # only a literal block keeps the spaces at the ends of its lines
+        rows = written.split("\n")
+        for n, row in enumerate(rows[:-1]):
+            if row.endswith("  ") and row.strip() and rows[n + 1].strip():
+                found.add(line + 1 + n)  # the block's text starts on the line after the `|`
+    return found
 
 
 @rule("DW403")
 def stray_spaces(ctx: Context) -> None:
     if not ctx.edition.source:
         return
+    breaks = _line_breaks(ctx)
     for number, line in enumerate(ctx.edition.source.text.splitlines(), start=1):
-        if line != line.rstrip():
+        if line != line.rstrip() and number not in breaks:
             ctx.add("DW403", (), "trailing whitespace at the end of the line", "delete it",
                     at=(number, len(line.rstrip()) + 1))
         # (Spaces that line up a trailing YAML comment are not doubled spaces in the text.)

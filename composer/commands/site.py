@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from composer import __version__
+from composer.checks import unsilenced
 from composer.checks.registry import RULES, Context
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
@@ -50,8 +51,7 @@ def web_findings(edition: Edition) -> list[Diagnostic]:
     for codes, check in RULES:
         if not set(codes) & EMAIL_ONLY:
             check(context)
-    silenced = set(edition.issue.silence)
-    return sorted(f for f in context.findings if f.code not in silenced)
+    return unsilenced(context.findings, edition.issue.silence)
 
 
 def _digest(*parts: bytes) -> str:
