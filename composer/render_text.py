@@ -43,8 +43,16 @@ class LinkNumbers:
         return lines
 
 
+# Holds a reference marker to the word before it while lines are wrapped, so that "[6]." never
+# starts a line alone; it is a space again in the text. A private-use character: no editor types it.
+_GLUE = "\ue000"
+_GLUED = re.compile(rf"([^\s{_GLUE}]+){_GLUE}(\[\d+\])")
+
+
 def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
     rest = first if rest is None else rest
+    # A word too long to share a line with its marker (a long address) lets the marker go to the next one.
+    text = _GLUED.sub(lambda m: m[1] + (_GLUE if len(m[1]) + len(m[2]) < WIDTH - len(rest) else " ") + m[2], text)
     lines: list[str] = []
     for hard_line in text.split("\n"):
         lines += textwrap.wrap(
@@ -55,7 +63,7 @@ def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
             break_long_words=False,  # a URL broken in two no longer works
             break_on_hyphens=False,
         ) or [first.rstrip()]
-    return lines
+    return [line.replace(_GLUE, " ") for line in lines]
 
 
 class TextWriter:
@@ -83,7 +91,7 @@ class TextWriter:
             elif token.type == "link_open":
                 href = token.attrs["href"]
             elif token.type == "link_close" and href:
-                out.append(f" [{self.links.number(self.url(str(href)))}]")
+                out.append(f"{_GLUE}[{self.links.number(self.url(str(href)))}]")
                 href = None
         return "".join(out)
 
