@@ -13,6 +13,7 @@ INVALID = "DW001"
 
 CODES: dict[str, tuple[str, str]] = {
     "DW001": (ERROR, "the issue file is not valid (YAML or content model)"),
+    "DW002": (WARNING, "a YAML comment cuts an item or other text short"),
     "DW101": (ERROR, "an other-news item links no source"),
     "DW102": (WARNING, "an item's only link is the newsletter's own site"),
     "DW201": (WARNING, "a weekday in an item does not fall in the 7 days before the issue date"),

@@ -1,7 +1,7 @@
 """`composer check`: the editor's pre-flight, each finding pointing at its YAML line.
 
 The rules, one small function per finding, are grouped by subject:
-attribution.py, dates.py, links.py, style.py, inbox.py and spam.py. Each is
+attribution.py, comments.py, dates.py, links.py, style.py, inbox.py and spam.py. Each is
 registered with its codes (registry.py); codes.py declares every code's
 severity. Codes listed under `silence:` in the issue are dropped, everywhere
 (`DW302`) or on one line of the issue file (`DW202@39`).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from composer.checks import attribution, dates, inbox, links, spam, style  # noqa: F401  (registers the rules)
+from composer.checks import attribution, comments, dates, inbox, links, spam, style  # noqa: F401  (registers the rules)
 from composer.checks.registry import RULES, Context
 from composer.diagnostics import Diagnostic
 from composer.model.edition import Edition
