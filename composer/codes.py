@@ -16,7 +16,7 @@ CODES: dict[str, tuple[str, str]] = {
     "DW002": (WARNING, "a YAML comment cuts an item or other text short"),
     "DW101": (ERROR, "an other-news item links no source"),
     "DW102": (WARNING, "an item's only link is the newsletter's own site"),
-    "DW201": (WARNING, "a weekday in an item does not fall in the 7 days before the issue date"),
+    "DW201": (WARNING, "a weekday in the text does not fall in the 7 days before the issue date"),
     "DW202": (WARNING, "a date written in the text lies after the issue date"),
     "DW203": (ERROR, "a weekday and the date beside it do not match"),
     "DW301": (ERROR, "a link is not a well-formed absolute address"),

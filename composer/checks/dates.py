@@ -120,22 +120,27 @@ def future_dates(ctx: Context) -> None:
 
 @rule("DW201", "DW203")
 def weekdays(ctx: Context) -> None:
-    """A weekday beside a date must match it (DW203); one alone must lie in the week before (DW201)."""
+    """A weekday beside a date must match it (DW203); one alone must lie in the week before (DW201).
+    In every text the editor wrote: the lead, the items, the State Department section, the teasers."""
     issue_date = ctx.issue.date
-    for n, item in enumerate(ctx.issue.items):
-        for match in _weekday_text().finditer(markdown.block_to_text(item)):
-            _weekday(ctx, ("items", n), match, issue_date)
+    for loc, source in ctx.prose():
+        text = markdown.block_to_text(source)
+        for match in _weekday_text().finditer(text):
+            _weekday(ctx, loc, match, issue_date, text)
 
 
-def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date) -> None:
+def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date, text: str) -> None:
     weekday = WEEKDAYS.index(match["weekday"].title())
     said = match[0].strip(", ")
+    # The same weekday said earlier in the field: this one is found after as many repeats.
+    nth = text.count(match["weekday"], 0, match.start("weekday"))
     if match["tail"]:
         tail = _date_text().search(match["tail"])
         written = _date(tail, issue_date) if tail else None
         if written and written.weekday() != weekday:
-            ctx.add("DW203", loc, f"'{said}': {written.isoformat()} was a {WEEKDAYS[written.weekday()]}",
-                    "correct the weekday or the date", snippet=match["weekday"])
+            tense = "is" if written > issue_date else "was"
+            ctx.add("DW203", loc, f"'{said}': {written.isoformat()} {tense} a {WEEKDAYS[written.weekday()]}",
+                    "correct the weekday or the date", at=ctx.locate(loc, match["weekday"], nth))
         return
     if match["lead"]:
         lead = " ".join(match["lead"].lower().split())
@@ -145,5 +150,5 @@ def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date) -> Non
             resolved = issue_date + timedelta(days=(weekday - issue_date.weekday()) % 7 or 7)
         if resolved >= issue_date:
             ctx.add("DW201", loc, f"'{said}' is {resolved.isoformat()}, not in the 7 days before the issue "
-                    f"date {issue_date.isoformat()}", "news items report what already happened; name the day it did",
-                    snippet=said)
+                    f"date {issue_date.isoformat()}", "news reports what already happened; name the day it did",
+                    at=ctx.locate(loc, said, text.count(said, 0, match.start())))
