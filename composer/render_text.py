@@ -169,12 +169,6 @@ def render_text(edition: Edition) -> str:
 
     if edition.web_url:
         out.line(f"View this issue in your browser: {edition.web_url}")
-    if house.social:
-        out.part = "social"
-        social = "Follow us on social: " + ", ".join(
-            f"{plain(link.name)} [{out.links.number(out.url(link.url))}]" for link in house.social)
-        out.line(social)
-        out.end_section()
     out.line(edition.label.upper())
     title = wrap(edition.title)
     out.blocks.append("\n".join(title) + "\n" + "=" * max(len(line) for line in title))
@@ -182,6 +176,13 @@ def render_text(edition: Edition) -> str:
     if issue.authors:
         names = [plain(a) for a in issue.authors]
         out.line("By " + (" and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]))
+    # After the headline block, not before it: a text-only reader meets the issue first.
+    if house.social:
+        out.part = "social"
+        social = "Follow us on social: " + ", ".join(
+            f"{plain(link.name)}{_GLUE}[{out.links.number(out.url(link.url))}]" for link in house.social)
+        out.line(social)
+        out.end_section()
     if issue.image:
         out.line(f"[Image: {plain(issue.image.alt)}]")
         if issue.image.credit:
@@ -219,11 +220,11 @@ def render_text(edition: Edition) -> str:
         out.line(plain(house.lead_ins.teasers))
         for number, teaser in enumerate(issue.teasers, start=1):
             out.part = f"teaser-{number}"
-            out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
+            out.line(f"{plain(teaser.label)}: {plain(teaser.headline)}")  # as written: "Reporting | QiOSK"
             if teaser.image and teaser.image.credit:
                 out.credit("Top image credit", teaser.image.credit)
             out.markdown(teaser.summary)
-            out.line(f"Keep reading [{out.links.number(out.url(teaser.url))}]")
+            out.line(f"Keep reading{_GLUE}[{out.links.number(out.url(teaser.url))}]")
         out.end_section()
 
     out.blocks.append(RULE)
