@@ -19,6 +19,7 @@ CODES: dict[str, tuple[str, str]] = {
     "DW201": (WARNING, "a weekday in the text does not fall in the 7 days before the issue date"),
     "DW202": (WARNING, "a date written in the text lies after the issue date"),
     "DW203": (ERROR, "a weekday and the date beside it do not match"),
+    "DW204": (WARNING, "the issue date is not the house's publication weekday"),
     "DW301": (ERROR, "a link is not a well-formed absolute address"),
     "DW302": (WARNING, "the same link appears twice in the issue"),
     "DW303": (ERROR, "a link goes through a URL shortener"),

@@ -152,3 +152,13 @@ def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date, text: 
             ctx.add("DW201", loc, f"'{said}' is {resolved.isoformat()}, not in the 7 days before the issue "
                     f"date {issue_date.isoformat()}", "news reports what already happened; name the day it did",
                     at=ctx.locate(loc, said, text.count(said, 0, match.start())))
+
+
+@rule("DW204")
+def off_schedule(ctx: Context) -> None:
+    """An issue dated on another weekday than the house publishes on: a slip, or a special issue."""
+    issue_date, schedule = ctx.issue.date, ctx.house.schedule
+    if WEEKDAYS[issue_date.weekday()].lower() != schedule:
+        ctx.add("DW204", ("date",), f"the issue is dated {issue_date.isoformat()}, a {WEEKDAYS[issue_date.weekday()]}; "
+                f"the house publishes on {schedule.title()}s (`schedule` in house.yaml)",
+                "correct `date:`, or, for an issue off the schedule, accept it with `silence: [DW204]`")

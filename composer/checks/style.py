@@ -6,6 +6,8 @@ import re
 
 from composer import markdown
 from composer.checks.registry import Context, rule
+from composer.model.ranges import ITEM_WORDS, ITEMS, LEAD_PARAGRAPHS, LEAD_WORDS, TEASERS
+from composer.wording import counted
 
 
 @rule("DW401")
@@ -94,12 +96,19 @@ def dek_period(ctx: Context) -> None:
 
 @rule("DW406")
 def lengths(ctx: Context) -> None:
-    words = len(markdown.block_to_text(ctx.issue.lead).split())
-    if not 350 <= words <= 900:
-        ctx.add("DW406", ("lead",), f"the lead is {words} words; the house range is 350 to 900", None, key=True)
-    for n, item in enumerate(ctx.issue.items):
+    issue = ctx.issue
+    words = len(markdown.block_to_text(issue.lead).split())
+    paragraphs = sum(token.type == "paragraph_open" and token.level == 0 for token in markdown.parse(issue.lead))
+    if words not in LEAD_WORDS or paragraphs not in LEAD_PARAGRAPHS:
+        ctx.add("DW406", ("lead",), f"the lead is {counted(words, 'word')} in {counted(paragraphs, 'paragraph')}; "
+                f"the house runs {LEAD_PARAGRAPHS} paragraphs, {LEAD_WORDS} words", None, key=True)
+    for n, item in enumerate(issue.items):
         count = len(markdown.paragraph_text(item).split())  # its own words; a quote after it is the source's
-        if not 35 <= count <= 140:
-            ctx.add("DW406", ("items", n), f"this item is {count} words; the house range is 35 to 140")
-    if not 3 <= len(ctx.issue.items) <= 6:
-        ctx.add("DW406", ("items",), f"the issue has {len(ctx.issue.items)} items; the house runs 3 to 6", key=True)
+        if count not in ITEM_WORDS:
+            ctx.add("DW406", ("items", n), f"this item is {counted(count, 'word')}; the house range is {ITEM_WORDS}")
+    if len(issue.items) not in ITEMS:
+        ctx.add("DW406", ("items",), f"the issue has {counted(len(issue.items), 'item')}; the house runs {ITEMS}",
+                key=True)
+    if issue.teasers and len(issue.teasers) not in TEASERS:
+        ctx.add("DW406", ("teasers",), f"the issue has {counted(len(issue.teasers), 'teaser')}; the house runs "
+                f"{TEASERS}, or none", key=True)
