@@ -158,6 +158,7 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
     if not list_file.is_file():
         raise ComposerError.at(list_file, "no such list; give the path of a CSV file with an `email` column")
     rendered = render_for_sending(issue, warn)
+    rendered.edition.require_ready("sent to the list")
     _check_unsubscribe_url(rendered)
     secret = unsubscribe_secret()
     house = rendered.edition.house
