@@ -73,6 +73,8 @@ def _fields(edition: Edition) -> Iterator[tuple[tuple, str]]:
     issue = edition.issue
     yield ("headline",), _inline(issue.headline)
     yield ("dek",), _inline(issue.dek)
+    if issue.image and issue.image.caption:
+        yield ("image", "caption"), _inline(issue.image.caption)
     if issue.image and issue.image.credit:
         yield ("image", "credit"), _inline(issue.image.credit)
     yield ("lead",), _block(issue.lead)
@@ -80,14 +82,18 @@ def _fields(edition: Edition) -> Iterator[tuple[tuple, str]]:
         yield ("items", n), _block(item)
     if issue.state_department:
         yield ("state_department",), _block(issue.state_department)
+    if issue.state_department_note:
+        yield ("state_department_note",), _block(issue.state_department_note)
     for n, teaser in enumerate(issue.teasers):
+        if teaser.image and teaser.image.caption:
+            yield ("teasers", n, "image", "caption"), _inline(teaser.image.caption)
         yield ("teasers", n, "headline"), _inline(teaser.headline)
         yield ("teasers", n, "summary"), _block(teaser.summary)
 
 
 def _house_parts(edition: Edition) -> Iterator[tuple[str, str]]:
     """What the house adds and every issue must show: above all what the law asks of a commercial email."""
-    if not edition.issue.state_department:
+    if not (edition.issue.state_department or edition.issue.state_department_note):
         yield "state_department_lines", _block(edition.state_department_text)
     if edition.appeal:
         yield "appeal", _block(edition.appeal)

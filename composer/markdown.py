@@ -138,6 +138,8 @@ def _common_findings(tokens) -> list[Diagnostic]:
 
 _STOP = "\x00"  # stands for what is no prose of the editor's: an address, code, HTML, an escaped character
 _MARKS = ("em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close")
+# A broken link as the message quotes it; it matches at any place (even nothing), so `match` never gives None.
+_SHOWN = re.compile(rf"[^\s{_STOP}(]*(?:[ \t]*\([^\s{_STOP}]*)?")
 _SPACED_ADDRESS = re.compile(r"[ \t\n]+\(\s*<?(?:https?:|mailto:|www\.)", re.I)
 
 
@@ -188,7 +190,7 @@ def _broken_links(source: str, groups: list) -> list[Diagnostic]:
     for token in _as_typed.parse(source):
         text = _typed_text(token.children or []) if token.type == "inline" else ""
         for start, what in _broken(text):
-            shown = re.match(rf"[^\s{_STOP}(]*(?:[ \t]*\([^\s{_STOP}]*)?", text[start:])[0][:60]
+            shown = _SHOWN.match(text, start)[0][:60]  # type: ignore[index]
             message = {
                 "address": f"'{shown}' is not a link: its address must end with `)`, with no space inside it; "
                            "write it as [text](https://…)",

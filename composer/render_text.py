@@ -185,6 +185,8 @@ def render_text(edition: Edition) -> str:
         out.end_section()
     if issue.image:
         out.line(f"[Image: {plain(issue.image.alt)}]")
+        if issue.image.caption:
+            out.line(plain(issue.image.caption))
         if issue.image.credit:
             out.credit("Top image credit", issue.image.credit)
     out.part = "lead"
@@ -221,6 +223,8 @@ def render_text(edition: Edition) -> str:
         for number, teaser in enumerate(issue.teasers, start=1):
             out.part = f"teaser-{number}"
             out.line(f"{plain(teaser.label)}: {plain(teaser.headline)}")  # as written: "Reporting | QiOSK"
+            if teaser.image and teaser.image.caption:
+                out.line(plain(teaser.image.caption))
             if teaser.image and teaser.image.credit:
                 out.credit("Top image credit", teaser.image.credit)
             out.markdown(teaser.summary)
