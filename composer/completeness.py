@@ -103,7 +103,8 @@ def _house_parts(edition: Edition) -> Iterator[tuple[str, str]]:
 
 
 def _name(loc: tuple) -> str:
-    return str(loc[0]) + "".join(f"[{part}]" for part in loc[1:])
+    """`items[2]`, `image.caption`, `teasers[0].headline`: the field as the editor finds it in the file."""
+    return str(loc[0]) + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
 
 
 def _parsed(html: str):
