@@ -26,6 +26,7 @@ from composer.send import provider_for
 from composer.send.letters import Broadcast, refused
 from composer.send.pace import Pace
 from composer.unsubscribe import PLACEHOLDER, unsubscribe_secret
+from composer.wording import counted
 
 if TYPE_CHECKING:
     from composer.pipeline import Rendered
@@ -76,8 +77,8 @@ class ListSend:
         return [
             f"Subject: {self.broadcast.subject}",
             f"From: {self.broadcast.from_header}",
-            f"list: {self.loaded.rows:,} rows, {self.loaded.duplicates:,} duplicates, "
-            f"{self.loaded.bad:,} bad rows left out",
+            f"list: {counted(self.loaded.rows, 'row')}, {counted(self.loaded.duplicates, 'duplicate')}, "
+            f"{counted(self.loaded.bad, 'bad row')} left out",
             f"would send to {readers(total)} through {self.sender.name} in {batches:,} "
             f"batch{'es' if batches != 1 else ''} of up to {self.batch_size:,}"
             + (f", {self.pace.gap:.3g} s apart per message" if self.pace.limited else ""),
