@@ -267,8 +267,7 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None, strict_a
     pages: dict[str, bytes] = {}
 
     def not_published(path: Path, diagnostics: list[Diagnostic]) -> None:
-        nonlocal problems
-        problems += diagnostics
+        problems.extend(diagnostics)
         report.not_published.append(str(path))
         kept = published_before.get(path.name)
         if kept and (out / kept.file).is_file():
