@@ -135,20 +135,29 @@ def site(
         str | None,
         typer.Option("--base-url", metavar="URL", help="The site's address; default: site_url in house.yaml."),
     ] = None,
+    strict_all: Annotated[
+        bool, typer.Option("--strict-all", help="Write nothing at all when any one of the issues has a problem.")
+    ] = False,
+    include_future: Annotated[
+        bool, typer.Option("--include-future", help="Publish issues dated after today too (drafts stay out).")
+    ] = False,
 ) -> None:
-    """Build the web edition: a page per issue, the archive, Atom and JSON feeds, and sitemap.xml."""
+    """Build the web edition: a page per issue, the archive, Atom and JSON feeds, and sitemap.xml.
+    Drafts are left out, and issues dated after today until their day."""
     from composer.commands.site import build_site
 
     with outcome():
-        result = build_site(folder, output, base_url=base_url)
-    for warning in result.warnings:
-        warn(str(warning))
+        result = build_site(folder, output, base_url=base_url, strict_all=strict_all, include_future=include_future)
+    for line in result.messages():
+        warn(line)
     for path, size in result.written.items():
         say(f"wrote {path}  ({size:,} bytes)")
     for path in result.removed:
         say(f"removed {path}")
-    say(f"{result.issues} issues: {len(result.written)} files written, {len(result.removed)} removed, "
-        f"{result.unchanged} unchanged, in {output}")
+    say(result.summary(output))
+    if result.not_published:
+        warn(f"not published: {', '.join(result.not_published)}; the others are on the site")
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 @app.command(cls=Command, epilog=examples("composer send issues/2024-01-12.yaml --to ed@example.org",

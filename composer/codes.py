@@ -13,11 +13,13 @@ INVALID = "DW001"
 
 CODES: dict[str, tuple[str, str]] = {
     "DW001": (ERROR, "the issue file is not valid (YAML or content model)"),
+    "DW002": (WARNING, "a YAML comment cuts an item or other text short"),
     "DW101": (ERROR, "an other-news item links no source"),
     "DW102": (WARNING, "an item's only link is the newsletter's own site"),
-    "DW201": (WARNING, "a weekday in an item does not fall in the 7 days before the issue date"),
+    "DW201": (WARNING, "a weekday in the text does not fall in the 7 days before the issue date"),
     "DW202": (WARNING, "a date written in the text lies after the issue date"),
     "DW203": (ERROR, "a weekday and the date beside it do not match"),
+    "DW204": (WARNING, "the issue date is not the house's publication weekday"),
     "DW301": (ERROR, "a link is not a well-formed absolute address"),
     "DW302": (WARNING, "the same link appears twice in the issue"),
     "DW303": (ERROR, "a link goes through a URL shortener"),

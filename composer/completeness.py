@@ -5,6 +5,10 @@ drop text without a word: lxml leaves out a text node over its size limit, a
 theme override can forget a part. So the words of every prose field are looked
 for, in order, in the text of the finished HTML; a build whose HTML lacks them
 is refused rather than written over the previous one.
+
+Both sides are read the same way: each field's Markdown is rendered to HTML
+and its text taken exactly as the finished HTML's is, so a link or emphasis
+touching a letter (`told[PBS](…)`, `**un**likely`) reads alike on both.
 """
 
 from __future__ import annotations
@@ -19,42 +23,88 @@ from composer.diagnostics import Diagnostic
 from composer.model.edition import Edition
 
 _WORD = re.compile(r"\w+")
+# Elements that set their text apart from what comes before and after; every other element
+# (a link, emphasis, a span) runs on with the letters around it, as a reader sees it.
+_BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "br", "center", "div", "dd", "dl", "dt",
+                     "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+                     "main", "nav", "ol", "p", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"})
 
 
 def _words(text: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
+def _shown_text(element) -> str:
+    """The text of an element as a reader sees it: block elements apart, inline ones run on, comments left out."""
+    parts: list[str] = []
+    stack = [(element, False)]
+    while stack:  # not recursive: a theme may nest elements deeper than Python's stack
+        node, closed = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None  # comments and processing instructions have none
+        if tag in _BLOCKS:
+            parts.append(" ")
+        if closed:
+            if node.tail and node is not element:
+                parts.append(node.tail)
+            continue
+        if tag and node.text:
+            parts.append(node.text)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return "".join(parts)
+
+
+def _rendered_words(html: str) -> str:
+    """The words of a field's own HTML, read as the finished HTML is read."""
+    document = etree.fromstring(f"<html><body>{html}</body></html>".encode(), etree.HTMLParser(encoding="utf-8"))
+    return _words(_shown_text(document.find("body")))
+
+
+def _block(source: str) -> str:
+    return _rendered_words(markdown.to_html(source))
+
+
+def _inline(source: str) -> str:
+    return _rendered_words(markdown.inline_to_html(source))
+
+
 def _fields(edition: Edition) -> Iterator[tuple[tuple, str]]:
-    """The editor's prose, in reading order, with where each part sits in the issue file."""
+    """The words of the editor's prose, in reading order, with where each part sits in the issue file."""
     issue = edition.issue
-    yield ("headline",), markdown.inline_to_text(issue.headline)
-    yield ("dek",), markdown.inline_to_text(issue.dek)
+    yield ("headline",), _inline(issue.headline)
+    yield ("dek",), _inline(issue.dek)
+    if issue.image and issue.image.caption:
+        yield ("image", "caption"), _inline(issue.image.caption)
     if issue.image and issue.image.credit:
-        yield ("image", "credit"), markdown.inline_to_text(issue.image.credit)
-    yield ("lead",), markdown.block_to_text(issue.lead)
+        yield ("image", "credit"), _inline(issue.image.credit)
+    yield ("lead",), _block(issue.lead)
     for n, item in enumerate(issue.items):
-        yield ("items", n), markdown.block_to_text(item)
+        yield ("items", n), _block(item)
     if issue.state_department:
-        yield ("state_department",), markdown.block_to_text(issue.state_department)
+        yield ("state_department",), _block(issue.state_department)
+    if issue.state_department_note:
+        yield ("state_department_note",), _block(issue.state_department_note)
     for n, teaser in enumerate(issue.teasers):
-        yield ("teasers", n, "headline"), markdown.inline_to_text(teaser.headline)
-        yield ("teasers", n, "summary"), markdown.block_to_text(teaser.summary)
+        if teaser.image and teaser.image.caption:
+            yield ("teasers", n, "image", "caption"), _inline(teaser.image.caption)
+        yield ("teasers", n, "headline"), _inline(teaser.headline)
+        yield ("teasers", n, "summary"), _block(teaser.summary)
 
 
 def _house_parts(edition: Edition) -> Iterator[tuple[str, str]]:
     """What the house adds and every issue must show: above all what the law asks of a commercial email."""
-    if not edition.issue.state_department:
-        yield "state_department_lines", markdown.block_to_text(edition.state_department_text)
+    if not (edition.issue.state_department or edition.issue.state_department_note):
+        yield "state_department_lines", _block(edition.state_department_text)
     if edition.appeal:
-        yield "appeal", markdown.block_to_text(edition.appeal)
+        yield "appeal", _block(edition.appeal)
     if edition.subscribe:
-        yield "subscribe", markdown.block_to_text(edition.subscribe)
-    yield "postal_address", markdown.inline_to_text(edition.house.postal_address)
+        yield "subscribe", _block(edition.subscribe)
+    yield "postal_address", _inline(edition.house.postal_address)
 
 
 def _name(loc: tuple) -> str:
-    return str(loc[0]) + "".join(f"[{part}]" for part in loc[1:])
+    """`items[2]`, `image.caption`, `teasers[0].headline`: the field as the editor finds it in the file."""
+    return str(loc[0]) + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
 
 
 def _parsed(html: str):
@@ -78,11 +128,10 @@ def _parsed(html: str):
 def lost_content(edition: Edition, html: str) -> list[Diagnostic]:
     """A located diagnostic for each prose field whose words the HTML does not hold."""
     body = _parsed(html)
-    shown = _words(" ".join(body.itertext()))
+    shown = _words(_shown_text(body))
     problems = []
     position = 0  # the parts come in reading order, so each search starts where the last one ended
-    for loc, text in _fields(edition):
-        wanted = _words(text)
+    for loc, wanted in _fields(edition):
         if not wanted:
             continue
         found = shown.find(wanted, position)
@@ -99,7 +148,7 @@ def lost_content(edition: Edition, html: str) -> list[Diagnostic]:
             position = found + len(wanted)
     # The house's parts come from house.yaml; only a template override can drop them.
     house_file = str(edition.house_path) if edition.house_path else edition.source_name
-    wanted_parts = {name: _words(text) for name, text in _house_parts(edition)}
+    wanted_parts = dict(_house_parts(edition))
     missing = [name for name, wanted in wanted_parts.items() if wanted and wanted not in shown]
     if edition.house.unsubscribe_url not in {a.get("href") for a in body.iter("a")}:
         missing.append("unsubscribe_url")

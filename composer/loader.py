@@ -78,6 +78,8 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
     if kind == "missing":
         field = loc[-1]
         where = f" under `{_field_path(loc[:-1])}`" if len(loc) > 1 else ""
+        if error.get("in_braces"):  # `image: {url: …, alt: …}`: a line of its own would not fit there
+            return f"`{field}` is missing; add `, {field}: …` inside the braces of `{_field_path(loc[:-1])}`"
         return f"`{field}` is missing; add a line `{field}: …`{where}{error.get('beside', '')}"
     if kind == "extra_forbidden":
         key = str(loc[-1])
@@ -157,6 +159,15 @@ def _missing_place(source: Source, model: type[BaseModel], loc: tuple) -> tuple[
     return source.position(parent), ""
 
 
+def _in_braces(source: Source, loc: tuple) -> bool:
+    """Whether the mapping at `loc` is written in braces on the line, `{url: …, alt: …}`."""
+    if loc not in source.values:
+        return False
+    line, column = source.values[loc]
+    starts = source.line_starts()
+    return line <= len(starts) and source.text.startswith("{", starts[line - 1] + column - 1)
+
+
 def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationError) -> list[Diagnostic]:
     diagnostics = []
     errors: list[dict] = [dict(e) for e in exc.errors(include_url=False)]
@@ -184,6 +195,7 @@ def diagnostics_from(source: Source, model: type[BaseModel], exc: ValidationErro
             line, column = source.position((*loc, ctx.get("max_length", 0)))  # the first entry too many
         elif error["type"] == "missing":
             (line, column), error["beside"] = _missing_place(source, model, loc)
+            error["in_braces"] = _in_braces(source, loc[:-1])
         else:
             line, column = source.position(loc, key=error["type"] == "extra_forbidden")
         message = _message(model, error, _value_at(source.data, loc))

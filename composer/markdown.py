@@ -22,10 +22,14 @@ ALLOWED_SCHEMES = ("https", "http", "mailto")
 # every other run of three dots becomes an ellipsis.
 _ELLIPSIS = re.compile(r"(?<!\[)\.\.\.(?!\])")
 _DASH = re.compile(r"(?<!-)-{2,3}(?!-)")
+# An apostrophe that smartquotes left straight because punctuation comes before it: "the U.N.'s", "(NATO)'s".
+# One after a space ("the '90s") stays as typed: it may open a quote, and DW402 asks the editor.
+_APOSTROPHE = re.compile(r"(?<=[^\s'\"‘“(\[])'(?=[^\W\d_])")
 
 
 def _house_punctuation(state: StateCore) -> None:
-    """Turn typed `--` and `...` into an em dash and an ellipsis, outside code and URLs."""
+    """Turn typed `--` and `...` into an em dash and an ellipsis, and an apostrophe after an
+    abbreviation into a curly one, outside code and URLs."""
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -36,7 +40,7 @@ def _house_punctuation(state: StateCore) -> None:
             elif token.type == "link_close":
                 in_autolink = False
             elif token.type == "text" and not in_autolink:
-                token.content = _ELLIPSIS.sub("…", _DASH.sub("—", token.content))
+                token.content = _APOSTROPHE.sub("’", _ELLIPSIS.sub("…", _DASH.sub("—", token.content)))
 
 
 def _build() -> MarkdownIt:
@@ -51,6 +55,10 @@ def _build() -> MarkdownIt:
 
 
 _md = _build()
+# The same grammar without typography or joined text: its text is as the editor typed it (an escaped
+# `\[` stays apart), which is what a broken link is found and located by.
+_as_typed = MarkdownIt("commonmark", {"html": True}).disable("text_join")
+_as_typed.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 def _unplaced(snippet: str, message: str) -> Diagnostic:
@@ -128,6 +136,72 @@ def _common_findings(tokens) -> list[Diagnostic]:
     return findings
 
 
+_STOP = "\x00"  # stands for what is no prose of the editor's: an address, code, HTML, an escaped character
+_MARKS = ("em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close")
+# A broken link as the message quotes it; it matches at any place (even nothing), so `match` never gives None.
+_SHOWN = re.compile(rf"[^\s{_STOP}(]*(?:[ \t]*\([^\s{_STOP}]*)?")
+_SPACED_ADDRESS = re.compile(r"[ \t\n]+\(\s*<?(?:https?:|mailto:|www\.)", re.I)
+
+
+def _typed_text(children) -> str:
+    """The text of inline tokens with the emphasis marks as typed; one stop character for anything else."""
+    parts = []
+    for token in children:
+        if token.type == "text":
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        else:
+            parts.append(token.markup if token.type in _MARKS else _STOP)
+    return "".join(parts)
+
+
+def _broken(text: str) -> list[tuple[int, str]]:
+    """(where, what) of each link Markdown did not make: `](` not closed, `] (`, a `[` never closed."""
+    found: list[tuple[int, str]] = []
+    opened: list[int] = []
+    for at, char in enumerate(text):
+        if char == "[":
+            opened.append(at)
+        elif char == "]":
+            start = opened.pop() if opened else at
+            if text.startswith("(", at + 1):
+                found.append((start, "address"))
+            elif _SPACED_ADDRESS.match(text, at + 1):
+                found.append((start, "space"))
+    return sorted(found + [(start, "unclosed") for start in opened])
+
+
+def _snippet(text: str, start: int, source: str) -> str:
+    """The shortest piece of the line from `start` that appears once in the field, to find its place in the file."""
+    rest = re.split(f"[\n{_STOP}]", text[start:], maxsplit=1)[0][:80]
+    return next((rest[:n] for n in range(1, len(rest)) if source.count(rest[:n]) == 1), rest)
+
+
+def _broken_links(source: str, groups: list) -> list[Diagnostic]:
+    """A link with a typo prints as raw text ("[Reuters](https://…]"): refused, with the fix.
+
+    `groups` are the inline tokens of each paragraph as already parsed; only when they show a
+    broken link is the text parsed again as typed, to name it and find its place.
+    """
+    if not any(_broken(_typed_text(children)) for children in groups):
+        return []
+    findings = []
+    for token in _as_typed.parse(source):
+        text = _typed_text(token.children or []) if token.type == "inline" else ""
+        for start, what in _broken(text):
+            shown = _SHOWN.match(text, start)[0][:60]  # type: ignore[index]
+            message = {
+                "address": f"'{shown}' is not a link: its address must end with `)`, with no space inside it; "
+                           "write it as [text](https://…)",
+                "space": f"'{shown}' is not a link: remove the space between `]` and `(`",
+                "unclosed": f"the `[` of '{shown}' is never closed, so it would print as typed; add the missing `]`, "
+                            "as in [text](https://…)",
+            }[what]
+            findings.append(_unplaced(_snippet(text, start, source), message))
+    return findings
+
+
 def block_findings(source: str) -> list[Diagnostic]:
     """Problems in a prose field (lead, item, State Department summary, footer text)."""
     tokens = parse(source)
@@ -150,10 +224,11 @@ def block_findings(source: str) -> list[Diagnostic]:
                     "so Markdown would show it as code; remove the extra indentation",
                 )
             )
-    return findings + _common_findings(_inline_children(tokens))
+    inlines = [token.children or [] for token in tokens if token.type == "inline"]
+    return findings + _common_findings(_inline_children(tokens)) + _broken_links(source, inlines)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a tab too: one-line fields end in mail headers
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a tab too, in a header (other fields fold it first)
 
 
 def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnostic]:
@@ -166,7 +241,7 @@ def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnosti
         return [_unplaced(source[control.start():],
                           f"the text holds an invisible control character (U+{ord(control[0]):04X}); retype it")]
     tokens = parse_inline(source)
-    findings = _common_findings(tokens)
+    findings = _common_findings(tokens) + _broken_links(source, [tokens])
     if not allow_links:
         findings += [
             _unplaced(str(t.attrs["href"]), "links are not allowed in this field; remove the link and keep its text")

@@ -7,6 +7,7 @@ links turned into numbered references listed after the section that used them.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from markdown_it.token import Token
@@ -17,6 +18,8 @@ from composer.tracking import OTHER, Tagger
 
 WIDTH = 78
 RULE = "-" * 40
+# Runs of spaces, tabs and line breaks in the text show as one space in the HTML: in the text part too.
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 
 
 class LinkNumbers:
@@ -40,8 +43,16 @@ class LinkNumbers:
         return lines
 
 
+# Holds a reference marker to the word before it while lines are wrapped, so that "[6]." never
+# starts a line alone; it is a space again in the text. A private-use character: no editor types it.
+_GLUE = "\ue000"
+_GLUED = re.compile(rf"([^\s{_GLUE}]+){_GLUE}(\[\d+\])")
+
+
 def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
     rest = first if rest is None else rest
+    # A word too long to share a line with its marker (a long address) lets the marker go to the next one.
+    text = _GLUED.sub(lambda m: m[1] + (_GLUE if len(m[1]) + len(m[2]) < WIDTH - len(rest) else " ") + m[2], text)
     lines: list[str] = []
     for hard_line in text.split("\n"):
         lines += textwrap.wrap(
@@ -52,7 +63,7 @@ def wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
             break_long_words=False,  # a URL broken in two no longer works
             break_on_hyphens=False,
         ) or [first.rstrip()]
-    return lines
+    return [line.replace(_GLUE, " ") for line in lines]
 
 
 class TextWriter:
@@ -72,7 +83,7 @@ class TextWriter:
         href = None
         for token in children:
             if token.type in ("text", "code_inline"):
-                out.append(token.content)
+                out.append(_SPACES.sub(" ", token.content))
             elif token.type == "softbreak":
                 out.append(" ")
             elif token.type == "hardbreak":
@@ -80,7 +91,7 @@ class TextWriter:
             elif token.type == "link_open":
                 href = token.attrs["href"]
             elif token.type == "link_close" and href:
-                out.append(f" [{self.links.number(self.url(str(href)))}]")
+                out.append(f"{_GLUE}[{self.links.number(self.url(str(href)))}]")
                 href = None
         return "".join(out)
 
@@ -158,12 +169,6 @@ def render_text(edition: Edition) -> str:
 
     if edition.web_url:
         out.line(f"View this issue in your browser: {edition.web_url}")
-    if house.social:
-        out.part = "social"
-        social = "Follow us on social: " + ", ".join(
-            f"{plain(link.name)} [{out.links.number(out.url(link.url))}]" for link in house.social)
-        out.line(social)
-        out.end_section()
     out.line(edition.label.upper())
     title = wrap(edition.title)
     out.blocks.append("\n".join(title) + "\n" + "=" * max(len(line) for line in title))
@@ -171,8 +176,17 @@ def render_text(edition: Edition) -> str:
     if issue.authors:
         names = [plain(a) for a in issue.authors]
         out.line("By " + (" and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]))
+    # After the headline block, not before it: a text-only reader meets the issue first.
+    if house.social:
+        out.part = "social"
+        social = "Follow us on social: " + ", ".join(
+            f"{plain(link.name)}{_GLUE}[{out.links.number(out.url(link.url))}]" for link in house.social)
+        out.line(social)
+        out.end_section()
     if issue.image:
         out.line(f"[Image: {plain(issue.image.alt)}]")
+        if issue.image.caption:
+            out.line(plain(issue.image.caption))
         if issue.image.credit:
             out.credit("Top image credit", issue.image.credit)
     out.part = "lead"
@@ -208,11 +222,13 @@ def render_text(edition: Edition) -> str:
         out.line(plain(house.lead_ins.teasers))
         for number, teaser in enumerate(issue.teasers, start=1):
             out.part = f"teaser-{number}"
-            out.line(f"{plain(teaser.label).upper()}: {plain(teaser.headline)}")
+            out.line(f"{plain(teaser.label)}: {plain(teaser.headline)}")  # as written: "Reporting | QiOSK"
+            if teaser.image and teaser.image.caption:
+                out.line(plain(teaser.image.caption))
             if teaser.image and teaser.image.credit:
                 out.credit("Top image credit", teaser.image.credit)
             out.markdown(teaser.summary)
-            out.line(f"Keep reading [{out.links.number(out.url(teaser.url))}]")
+            out.line(f"Keep reading{_GLUE}[{out.links.number(out.url(teaser.url))}]")
         out.end_section()
 
     out.blocks.append(RULE)

@@ -267,6 +267,27 @@ def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
     return None
 
 
+_COMMENT_AFTER_TEXT = re.compile(r"(?<=\S)[ \t]+(#)")
+_KEY_OR_ENTRY = re.compile(r"\s*(?:-(?:\s|$)|[\w-]+:(?:\s|$))")
+
+
+def _cut_by_a_comment(lines: list[str], line: int) -> tuple[int, int] | None:
+    """Where a ` #` cut a plain value short, when the line YAML stumbled on goes on with that text.
+
+    `- … all day. #StandWithUkraine trended` ends the item at the `#`, so a next line that
+    continues the sentence is, to YAML, neither a key nor an entry; the editor needs the `#`.
+    """
+    before = next((n for n in range(line - 1, 0, -1) if lines[n - 1].strip()), None)
+    if before is None or line > len(lines) or _KEY_OR_ENTRY.match(lines[line - 1]):
+        return None
+    written = lines[before - 1]
+    comment = _COMMENT_AFTER_TEXT.search(written)
+    if (comment is None or written.lstrip().startswith("#") or _BLOCK_START.match(written)
+            or any(quote in written[: comment.start()] for quote in "\"'")):
+        return None
+    return before, comment.start(1) + 1
+
+
 def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
     """A message in plain words, and the line and column the editor should look at."""
     problem = error.problem or "YAML syntax error"
@@ -292,6 +313,13 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[str, int, int]:
         opening = error.context_mark
         message = "a quoted value is never closed; add the matching closing quote, or remove the opening one"
         return message, opening.line + 1, opening.column + 1
+    if "expected key" in problem or "'-' indicator" in problem or "expected <block end>" in problem:
+        cut = _cut_by_a_comment(lines, line)
+        if cut:
+            message = ("this ` #` starts a YAML comment, which ends the text here, so the next line cannot go on "
+                       "with it; if the `#` belongs to the text, write the value as a block: `>-` after the colon "
+                       "or dash, with the text indented on the lines below (or put the whole value in quotes)")
+            return message, *cut
     if "could not find expected ':'" in problem and error.context_mark is not None:
         # YAML notices only on the next line; the line without its `key: value` is the one before.
         line, col = error.context_mark.line + 1, error.context_mark.column + 1

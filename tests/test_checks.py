@@ -18,11 +18,13 @@ CHECK = FIXTURES / "check"
 # code -> (line, column) of the finding in tests/fixtures/check/<code>-bad.yaml
 EXPECTED = {
     "DW001": (2, 7),     # kind: Opinion
+    "DW002": (122, 36),  # the ` #` that cuts the last item short
     "DW101": (87, 5),    # the first item, which lost its link
     "DW102": (87, 5),    # the first item, linking only the newsletter's own site
     "DW201": (88, 8),    # "next Tuesday"
     "DW202": (15, 38),   # "March 20" in the lead
     "DW203": (88, 8),    # "Tuesday, March 15"
+    "DW204": (1, 7),     # dated on a Thursday for a Friday house
     "DW301": (91, 26),   # https://nytimes/...
     "DW302": (91, 26),   # the second use of the same link
     "DW303": (91, 26),   # bit.ly

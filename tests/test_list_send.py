@@ -116,7 +116,7 @@ def test_list_reading_duplicates_and_bad_rows_then_dry_run_writes_nothing(tmp_pa
     assert result.stdout.splitlines() == [
         f"Subject: {SUBJECT}",
         "From: Diplomacy Watch <newsletter@responsiblestatecraft.org>",
-        "list: 4 rows, 1 duplicates, 2 bad rows left out",
+        "list: 4 rows, 1 duplicate, 2 bad rows left out",
         "would send to 2 readers through smtp in 1 batch of up to 100",
         "already sent 0; skipped 1",
         "dry run: nothing sent, ledger unchanged",

@@ -60,13 +60,15 @@ def test_new_writes_the_friday_after_the_latest_example_and_the_schema_beside_it
     written = json.loads((examples_copy / "issue.schema.json").read_text())
     assert written == schema()
     # Every field of the issue is named, in house order, with the house's limits in its comment.
-    fields = ("date", "kind", "section", "headline", "dek", "authors", "subject", "preheader", "image", "lead",
-              "items", "state_department", "state_department_line", "teasers", "footer", "slug", "silence")
+    fields = ("date", "status", "kind", "section", "headline", "dek", "authors", "subject", "preheader", "image",
+              "lead", "items", "state_department", "state_department_line", "state_department_note", "teasers",
+              "footer", "slug", "silence")
     order = [text.index(f"\n{field}:") if f"\n{field}:" in text else text.index(f"\n# {field}:") for field in fields]
     assert order == sorted(order)
     assert set(fields) == set(Issue.model_fields)
     assert "8 to 15 paragraphs" in text and "3 to 6 items" in text and "link to its source" in text
     assert load_yaml(made).data["date"] == "2023-11-24"
+    assert load_yaml(made).data["status"] == "draft"  # next week stays off the site until it is ready
 
 
 def test_building_the_untouched_skeleton_lists_every_field_to_fill_at_its_line(examples_copy: Path, tmp_path: Path):

@@ -139,7 +139,11 @@ def test_social_line_in_the_text_part_with_numbered_references(week):
     line_block = next(b for b in week.text.split("\n\n") if b.startswith("Follow us on social:"))
     found = re.findall(r"(\w+) \[(\d+)\]", flat(line_block))
     assert [(name, refs[int(n)]) for name, n in found] == [(s.name, s.url) for s in week.edition.house.social]
-    assert week.text.index("Follow us on social:") < week.text.index(week.edition.label.upper())
+    # After the headline block (label, headline, dek, byline), before the lead.
+    byline = "By " + week.edition.issue.authors[0]
+    lead = markdown.block_to_text(week.edition.issue.lead)[:30]
+    text = flat(week.text)
+    assert text.index(byline) < text.index("Follow us on social:") < text.index(lead)
 
 
 def test_no_social_line_without_social_accounts(issue_dir: Path):
@@ -167,7 +171,9 @@ def test_teasers_in_the_text_end_with_a_keep_reading_reference(week):
     refs = references(week.text)
     lines = week.text.splitlines()
     for teaser in week.edition.issue.teasers:
-        start = next(i for i, line in enumerate(lines) if line.startswith(f"{teaser.label.upper()}: "))
+        # The label as written, "Reporting | QiOSK" (not "QIOSK"), before the headline.
+        headline = markdown.inline_to_text(teaser.headline)
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{teaser.label}: {headline[:20]}"))
         end = next(i for i in range(start, len(lines)) if lines[i].startswith("Keep reading ["))
         block = "\n".join(lines[start:end + 1])
         assert f"Top image credit: {teaser.image.credit}" in block

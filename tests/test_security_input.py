@@ -96,4 +96,4 @@ def test_a_line_break_in_an_output_path_stays_on_one_line(issue_dir: Path):
     *wrote, summary = result.stdout.splitlines()
     written = [p for p in site.rglob("*") if p.is_file() and p.name != ".composer-site.json"]  # the manifest is not listed
     assert sorted(wrote) == sorted(f"wrote {_shown(p)}  ({p.stat().st_size:,} bytes)" for p in written)
-    assert summary == f"1 issues: {len(written)} files written, 0 removed, 0 unchanged, in {_shown(site)}"
+    assert summary == f"1 issue on the site: {len(written)} files written, 0 removed, 0 unchanged, in {_shown(site)}"

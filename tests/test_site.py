@@ -108,8 +108,10 @@ def test_issue_page_is_one_article_with_the_parts_in_house_order(site, path):
     if issue.image:
         figure = doc.select_one("article figure")
         assert figure.img["src"] == issue.image.url and figure.img["alt"]
-        if issue.image.credit:
-            assert text_of(figure.figcaption) == "Top image credit: " + markdown.inline_to_text(issue.image.credit)
+        caption = [markdown.inline_to_text(issue.image.caption)] if issue.image.caption else []
+        credit = ["Top image credit: " + markdown.inline_to_text(issue.image.credit)] if issue.image.credit else []
+        if caption or credit:
+            assert [text_of(span) for span in figure.figcaption.find_all("span")] == caption + credit
     # Nothing to run: the one script element is data for search engines.
     assert [script.get("type") for script in doc.find_all("script")] == ["application/ld+json"]
     teasers = doc.select("aside.teasers article.teaser")
@@ -370,7 +372,7 @@ def test_a_template_change_rebuilds_every_page(tmp_path):
         assert "font-style: italic" in page.read_text()
 
 
-def test_a_failed_build_leaves_the_previous_site_intact(tmp_path):
+def test_with_strict_all_a_failed_build_leaves_the_previous_site_intact(tmp_path):
     paths = write_issues(tmp_path / "issues", 4)
     out = tmp_path / "site"
     assert run_cli("site", tmp_path / "issues", "-o", out).exit_code == 0
@@ -378,7 +380,7 @@ def test_a_failed_build_leaves_the_previous_site_intact(tmp_path):
     paths[1].write_text(paths[1].read_text().replace("headline:", "haedline:"))
     paths[2].write_text(paths[2].read_text() + "extra: [unclosed\n")
     paths[3].unlink()  # a deletion in the same failed build must not remove its page either
-    result = run_cli("site", tmp_path / "issues", "-o", out)
+    result = run_cli("site", tmp_path / "issues", "-o", out, "--strict-all")
     assert result.exit_code == 2
     build = run_cli("build", paths[1], paths[2], "-o", tmp_path / "email")
     assert build.exit_code == 2
@@ -388,14 +390,18 @@ def test_a_failed_build_leaves_the_previous_site_intact(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
-def test_check_errors_stop_the_site_as_they_stop_build(tmp_path):
+def test_check_errors_stop_an_issue_as_they_stop_build(tmp_path):
     paths = write_issues(tmp_path / "issues", 2)
     paths[0].write_text(paths[0].read_text().replace("headline: Talks", "headline: Diplomacy Watch on talks"))
     result = run_cli("site", tmp_path / "issues", "-o", tmp_path / "site")
-    build = run_cli("build", paths[0], "-o", tmp_path / "email")
+    build = run_cli("build", *paths, "-o", tmp_path / "email")
     assert result.exit_code == build.exit_code == 2
-    assert "DW404" in result.stderr and result.stderr.splitlines() == build.stderr.splitlines()
-    assert not (tmp_path / "site").exists()
+    # The same problem lines as `build`; then each says what it left out.
+    assert "DW404" in result.stderr and result.stderr.splitlines()[:-1] == build.stderr.splitlines()[:-1]
+    assert result.stderr.splitlines()[-1] == f"not published: {paths[0]}; the others are on the site"
+    assert not (tmp_path / "site" / paths[0].stem).exists() and (tmp_path / "site" / paths[1].stem).is_dir()
+    result = run_cli("site", tmp_path / "issues", "-o", tmp_path / "strict", "--strict-all")
+    assert result.exit_code == 2 and not (tmp_path / "strict").exists()
 
 
 # -- addresses -------------------------------------------------------------------------------------------------

@@ -83,6 +83,12 @@ def test_links_become_numbered_references_after_their_section(example):
     assert sorted(references) == list(range(1, len(references) + 1))
 
 
+def test_no_line_starts_with_a_reference_marker(example):
+    """"[5]" alone at the start of a line reads as a reference, not as the marker of the word before it."""
+    for line in example.text.splitlines():
+        assert not re.match(r"\[\d+\]", line) or REFERENCE.match(line), line
+
+
 def test_every_html_link_is_in_the_text(example):
     hrefs = {a["href"] for a in soup(example.html).find_all("a", href=True)}
     for href in hrefs:

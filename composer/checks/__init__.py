@@ -1,7 +1,7 @@
 """`composer check`: the editor's pre-flight, each finding pointing at its YAML line.
 
 The rules, one small function per finding, are grouped by subject:
-attribution.py, dates.py, links.py, style.py, inbox.py and spam.py. Each is
+attribution.py, comments.py, dates.py, links.py, style.py, inbox.py and spam.py. Each is
 registered with its codes (registry.py); codes.py declares every code's
 severity. Codes listed under `silence:` in the issue are dropped, everywhere
 (`DW302`) or on one line of the issue file (`DW202@39`).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from composer.checks import attribution, dates, inbox, links, spam, style  # noqa: F401  (registers the rules)
+from composer.checks import attribution, comments, dates, inbox, links, spam, style  # noqa: F401  (registers the rules)
 from composer.checks.registry import RULES, Context
 from composer.diagnostics import Diagnostic
 from composer.model.edition import Edition
@@ -29,6 +29,10 @@ def run_checks(edition: Edition, html: str, text: str, *, allow_clipping: bool =
     context = Context(edition, html, text, allow_clipping=allow_clipping, with_spam=with_spam)
     for _, check in RULES:
         check(context)
-    silenced = set(edition.issue.silence)
-    kept = [f for f in context.findings if f.code not in silenced and f"{f.code}@{f.line}" not in silenced]
-    return Checked(sorted(kept), context.spam_report)
+    return Checked(unsilenced(context.findings, edition.issue.silence), context.spam_report)
+
+
+def unsilenced(findings: list[Diagnostic], silence: list[str]) -> list[Diagnostic]:
+    """The findings sorted by place, each once, without those `silence:` accepts (`DW302`, `DW202@39`)."""
+    silenced = set(silence)
+    return sorted({f for f in findings if f.code not in silenced and f"{f.code}@{f.line}" not in silenced})

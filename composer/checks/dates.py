@@ -38,7 +38,7 @@ def _weekday_text() -> re.Pattern:
 
 def _date(match: re.Match, issue_date: date) -> date | None:
     """The date a match names. Without a year, the one nearest the issue: "December 28"
-    in an issue of January 5 is the December before, "March 20" in one of March 17 is days later."""
+    in an issue of January 5 is the December before, "Jan. 3" in one of December 27 the January after."""
     try:
         if match["iso"]:
             return date.fromisoformat(match["iso"])
@@ -47,10 +47,15 @@ def _date(match: re.Match, issue_date: date) -> date | None:
         year = match["year"] or match["year2"]
         if year:
             return date(int(year), month, day)
-        written = date(issue_date.year, month, day)
-        return written.replace(year=issue_date.year - 1) if written > issue_date + timedelta(days=183) else written
     except (ValueError, KeyError):
         return None
+    candidates = []
+    for near in (issue_date.year - 1, issue_date.year, issue_date.year + 1):
+        try:
+            candidates.append(date(near, month, day))
+        except ValueError:  # February 29 in a year without one; "April 31" in none
+            continue
+    return min(candidates, key=lambda candidate: abs(candidate - issue_date), default=None)
 
 
 # Verbs that only ever report what already happened (no "will", no present tense among them).
@@ -79,6 +84,16 @@ def _reported_as_past(text: str, match: re.Match) -> str | None:
     return report[2]
 
 
+# Days that name an event, not a date, when written without a year: "the September 11 attacks".
+_NAMED_DAYS = {(9, 11)}
+
+
+def _names_an_event(match: re.Match) -> bool:
+    if match["iso"] or match["year"] or match["year2"]:
+        return False
+    return (MONTHS[match["month"] or match["month2"]], int(match["day"] or match["day2"])) in _NAMED_DAYS
+
+
 @rule("DW202")
 def future_dates(ctx: Context) -> None:
     issue_date = ctx.issue.date
@@ -88,7 +103,7 @@ def future_dates(ctx: Context) -> None:
         for match in _date_text().finditer(text):
             nth = seen[match[0]] = seen.get(match[0], -1) + 1
             written = _date(match, issue_date)
-            if not written or written <= issue_date:
+            if not written or written <= issue_date or _names_an_event(match):
                 continue
             line, column = ctx.locate(loc, match[0], nth)
             said = f"'{match[0]}' is {written.isoformat()}, after the issue date {issue_date.isoformat()}"
@@ -105,22 +120,27 @@ def future_dates(ctx: Context) -> None:
 
 @rule("DW201", "DW203")
 def weekdays(ctx: Context) -> None:
-    """A weekday beside a date must match it (DW203); one alone must lie in the week before (DW201)."""
+    """A weekday beside a date must match it (DW203); one alone must lie in the week before (DW201).
+    In every text the editor wrote: the lead, the items, the State Department section, the teasers."""
     issue_date = ctx.issue.date
-    for n, item in enumerate(ctx.issue.items):
-        for match in _weekday_text().finditer(markdown.block_to_text(item)):
-            _weekday(ctx, ("items", n), match, issue_date)
+    for loc, source in ctx.prose():
+        text = markdown.block_to_text(source)
+        for match in _weekday_text().finditer(text):
+            _weekday(ctx, loc, match, issue_date, text)
 
 
-def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date) -> None:
+def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date, text: str) -> None:
     weekday = WEEKDAYS.index(match["weekday"].title())
     said = match[0].strip(", ")
+    # The same weekday said earlier in the field: this one is found after as many repeats.
+    nth = text.count(match["weekday"], 0, match.start("weekday"))
     if match["tail"]:
         tail = _date_text().search(match["tail"])
         written = _date(tail, issue_date) if tail else None
         if written and written.weekday() != weekday:
-            ctx.add("DW203", loc, f"'{said}': {written.isoformat()} was a {WEEKDAYS[written.weekday()]}",
-                    "correct the weekday or the date", snippet=match["weekday"])
+            tense = "is" if written > issue_date else "was"
+            ctx.add("DW203", loc, f"'{said}': {written.isoformat()} {tense} a {WEEKDAYS[written.weekday()]}",
+                    "correct the weekday or the date", at=ctx.locate(loc, match["weekday"], nth))
         return
     if match["lead"]:
         lead = " ".join(match["lead"].lower().split())
@@ -130,5 +150,15 @@ def _weekday(ctx: Context, loc: tuple, match: re.Match, issue_date: date) -> Non
             resolved = issue_date + timedelta(days=(weekday - issue_date.weekday()) % 7 or 7)
         if resolved >= issue_date:
             ctx.add("DW201", loc, f"'{said}' is {resolved.isoformat()}, not in the 7 days before the issue "
-                    f"date {issue_date.isoformat()}", "news items report what already happened; name the day it did",
-                    snippet=said)
+                    f"date {issue_date.isoformat()}", "news reports what already happened; name the day it did",
+                    at=ctx.locate(loc, said, text.count(said, 0, match.start())))
+
+
+@rule("DW204")
+def off_schedule(ctx: Context) -> None:
+    """An issue dated on another weekday than the house publishes on: a slip, or a special issue."""
+    issue_date, schedule = ctx.issue.date, ctx.house.schedule
+    if WEEKDAYS[issue_date.weekday()].lower() != schedule:
+        ctx.add("DW204", ("date",), f"the issue is dated {issue_date.isoformat()}, a {WEEKDAYS[issue_date.weekday()]}; "
+                f"the house publishes on {schedule.title()}s (`schedule` in house.yaml)",
+                "correct `date:`, or, for an issue off the schedule, accept it with `silence: [DW204]`")

@@ -71,6 +71,8 @@ class Context:
             yield ("items", n), item
         if self.issue.state_department:
             yield ("state_department",), self.issue.state_department
+        if self.issue.state_department_note:
+            yield ("state_department_note",), self.issue.state_department_note
         for n, teaser in enumerate(self.issue.teasers):
             yield ("teasers", n, "summary"), teaser.summary
         for name in ("appeal", "subscribe"):

@@ -6,6 +6,8 @@ import re
 
 from composer import markdown
 from composer.checks.registry import Context, rule
+from composer.model.ranges import ITEM_WORDS, ITEMS, LEAD_PARAGRAPHS, LEAD_WORDS, TEASERS
+from composer.wording import counted
 
 
 @rule("DW401")
@@ -19,6 +21,7 @@ def typed_dash(ctx: Context) -> None:
 @rule("DW402")
 def straight_quotes(ctx: Context) -> None:
     for loc, source in ctx.prose():
+        seen: dict[str, int] = {}  # the same few characters twice in one field: each at its own place
         for token in markdown.parse(source):
             for child in token.children or []:
                 quote = re.search(r"[\"']", child.content) if child.type == "text" else None
@@ -28,17 +31,45 @@ def straight_quotes(ctx: Context) -> None:
                     tail = re.search(r"[A-Za-z0-9 ,.;:()]{0,8}$", child.content[: quote.start()])
                     before = tail[0].lstrip() if tail else ""
                     snippet = before + quote[0]
-                    line, column = ctx.locate(loc, snippet)
+                    nth = seen[snippet] = seen.get(snippet, -1) + 1
+                    line, column = ctx.locate(loc, snippet, nth)
                     ctx.add("DW402", loc, f"a straight quote ({quote[0]}) is left after typography",
                             "type the curly quote (“ ” ‘ ’) yourself here", at=(line, column + len(snippet) - 1))
+
+
+def _line_breaks(ctx: Context) -> set[int]:
+    """The lines of the file that end in Markdown's line break: two spaces at the end of a line
+    inside a `|` block, with the paragraph going on below. Those spaces are meant."""
+    source = ctx.edition.source
+    found: set[int] = set()
+    if source is None:
+        return found
+    starts = source.line_starts()
+    for loc, _ in ctx.prose():
+        line, column = source.position(loc)
+        written = source.data
+        for part in loc:
+            try:
+                written = written[part]
+            except (KeyError, IndexError, TypeError):
+                written = None
+        offset = starts[line - 1] + column - 1 if line <= len(starts) else len(source.text)
+        if not isinstance(written, str) or not source.text.startswith("|", offset):
+            continue  # only a literal block keeps the spaces at the ends of its lines
+        rows = written.split("\n")
+        for n, row in enumerate(rows[:-1]):
+            if row.endswith("  ") and row.strip() and rows[n + 1].strip():
+                found.add(line + 1 + n)  # the block's text starts on the line after the `|`
+    return found
 
 
 @rule("DW403")
 def stray_spaces(ctx: Context) -> None:
     if not ctx.edition.source:
         return
+    breaks = _line_breaks(ctx)
     for number, line in enumerate(ctx.edition.source.text.splitlines(), start=1):
-        if line != line.rstrip():
+        if line != line.rstrip() and number not in breaks:
             ctx.add("DW403", (), "trailing whitespace at the end of the line", "delete it",
                     at=(number, len(line.rstrip()) + 1))
         # (Spaces that line up a trailing YAML comment are not doubled spaces in the text.)
@@ -65,12 +96,19 @@ def dek_period(ctx: Context) -> None:
 
 @rule("DW406")
 def lengths(ctx: Context) -> None:
-    words = len(markdown.block_to_text(ctx.issue.lead).split())
-    if not 350 <= words <= 900:
-        ctx.add("DW406", ("lead",), f"the lead is {words} words; the house range is 350 to 900", None, key=True)
-    for n, item in enumerate(ctx.issue.items):
+    issue = ctx.issue
+    words = len(markdown.block_to_text(issue.lead).split())
+    paragraphs = sum(token.type == "paragraph_open" and token.level == 0 for token in markdown.parse(issue.lead))
+    if words not in LEAD_WORDS or paragraphs not in LEAD_PARAGRAPHS:
+        ctx.add("DW406", ("lead",), f"the lead is {counted(words, 'word')} in {counted(paragraphs, 'paragraph')}; "
+                f"the house runs {LEAD_PARAGRAPHS} paragraphs, {LEAD_WORDS} words", None, key=True)
+    for n, item in enumerate(issue.items):
         count = len(markdown.paragraph_text(item).split())  # its own words; a quote after it is the source's
-        if not 35 <= count <= 140:
-            ctx.add("DW406", ("items", n), f"this item is {count} words; the house range is 35 to 140")
-    if not 3 <= len(ctx.issue.items) <= 6:
-        ctx.add("DW406", ("items",), f"the issue has {len(ctx.issue.items)} items; the house runs 3 to 6", key=True)
+        if count not in ITEM_WORDS:
+            ctx.add("DW406", ("items", n), f"this item is {counted(count, 'word')}; the house range is {ITEM_WORDS}")
+    if len(issue.items) not in ITEMS:
+        ctx.add("DW406", ("items",), f"the issue has {counted(len(issue.items), 'item')}; the house runs {ITEMS}",
+                key=True)
+    if issue.teasers and len(issue.teasers) not in TEASERS:
+        ctx.add("DW406", ("teasers",), f"the issue has {counted(len(issue.teasers), 'teaser')}; the house runs "
+                f"{TEASERS}, or none", key=True)

@@ -30,6 +30,7 @@ from composer.send.pace import Pace
 from composer.send.provider import Provider, refused
 from composer.send.providers import delivery, provider_for
 from composer.unsubscribe import PLACEHOLDER, make_unsubscribe_token, unsubscribe_secret
+from composer.wording import counted
 
 FAILURES_SHOWN = 20
 
@@ -76,8 +77,8 @@ class ListSend:
         return [
             f"Subject: {self.letter.subject}",
             f"From: {self.letter.from_field}",
-            f"list: {self.loaded.rows:,} rows, {self.loaded.duplicates:,} duplicates, "
-            f"{self.loaded.bad:,} bad rows left out",
+            f"list: {counted(self.loaded.rows, 'row')}, {counted(self.loaded.duplicates, 'duplicate')}, "
+            f"{counted(self.loaded.bad, 'bad row')} left out",
             f"would send to {readers(total)} through {self.sender.name} in {batches:,} "
             f"batch{'es' if batches != 1 else ''} of up to {self.batch_size:,}"
             + (f", {self.pace.gap:.3g} s apart per message" if self.pace.limited else ""),
@@ -179,6 +180,7 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
     if not list_file.is_file():
         raise ComposerError.at(list_file, "no such list; give the path of a CSV file with an `email` column")
     rendered = render_for_sending(issue, warn)
+    rendered.edition.require_ready("sent to the list")
     _check_unsubscribe_url(rendered)
     secret = unsubscribe_secret()
     sender = provider_for(rendered.edition)

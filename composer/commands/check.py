@@ -8,6 +8,13 @@ from composer.checks import run_checks
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.pipeline import issue_files, render
+from composer.wording import counted
+
+
+def one_decimal(score: float, sign: str = "") -> str:
+    """A score to one decimal, never "-0.0": SpamAssassin's small negative scores round to 0.0."""
+    rounded = round(score, 1) + 0.0  # adding 0.0 turns -0.0 into 0.0
+    return f"{rounded:{sign}.1f}"
 
 
 def check_report(named: list[Path], *, strict: bool = False, spam: bool = False) -> dict:
@@ -45,12 +52,12 @@ def text_lines(report: dict) -> list[str]:
         lines += [Diagnostic(**finding).detailed() for finding in entry["findings"]]
         if "spam" in entry:
             spam = entry["spam"]
-            rules = ", ".join(f"{r['name']} ({r['score']:+.1f})" for r in spam["rules"]) or "none"
-            lines.append(f"{entry['path']}: SpamAssassin score {spam['score']:.1f} "
-                         f"(spam at {spam['required']:.1f}); rules: {rules}")
+            rules = ", ".join(f"{r['name']} ({one_decimal(r['score'], '+')})" for r in spam["rules"]) or "none"
+            lines.append(f"{entry['path']}: SpamAssassin score {one_decimal(spam['score'])} "
+                         f"(spam at {one_decimal(spam['required'])}); rules: {rules}")
     return lines
 
 
 def summary_line(report: dict) -> str:
     summary = report["summary"]
-    return f"{summary['errors']} error(s), {summary['warnings']} warning(s)"
+    return f"{counted(summary['errors'], 'error')}, {counted(summary['warnings'], 'warning')}"

@@ -22,12 +22,13 @@ from composer.diagnostics import ComposerError
 from composer.loader import load_house
 from composer.model.house import House, Weekday
 from composer.model.issue import Issue
+from composer.model.ranges import ITEMS
 from composer.output import write_all
 from composer.pipeline import issue_files
 from composer.yamlsource import load_yaml, read_text
 
 WEEKDAYS = typing.get_args(Weekday)  # monday first, as date.weekday() counts
-FIRST_ITEMS = 3  # the house runs 3 to 6 items; the skeleton offers the least
+FIRST_ITEMS = ITEMS.low  # the skeleton offers the fewest items the house runs
 
 
 @dataclass
@@ -58,6 +59,18 @@ def next_date(folder: Path, weekday: str, today: date) -> date:
         return today + timedelta(days=(wanted - today.weekday()) % 7)
     latest = max(dates)
     return latest + timedelta(days=(wanted - latest.weekday() - 1) % 7 + 1)
+
+
+# Valid as written once uncommented (an address in a {…} mapping would need quotes), and each
+# key explained: an editor seldom knows what height a picture has at 600 pixels wide.
+_IMAGE_EXAMPLE = "".join(f"# {line}\n" for line in (
+    "image:",
+    "  url: https://responsiblestatecraft.org/media-library/top-image.jpg",
+    "  alt: What the picture shows, for readers who do not see it",
+    "  caption: What is happening in it, where and when (printed under it; optional)",
+    "  credit: Name via Agency",
+    "  height: 338   # its height at 600 pixels wide: its own height × 600 ÷ its own width (1200 × 675 gives 338)",
+))
 
 
 def _comment(name: str, extra: str = "") -> str:
@@ -93,6 +106,7 @@ def skeleton(day: date, house: House, carried: dict[str, str] | None = None) -> 
     text += (f"# {house.newsletter} for {day.strftime('%A')} {day.isoformat()}. Fill in every empty value (\"\"),\n"
              "# then build: composer lists each field still to fill, with its line.\n")
     text += _comment("date") + f"date: {day.isoformat()}\n"
+    text += _comment("status") + "status: draft\n"
     text += _comment("kind", " Reporting or Analysis.") + 'kind: ""\n'
     text += _comment("section") + 'section: ""\n'
     text += _comment("headline").replace("Diplomacy Watch", house.newsletter) + 'headline: ""\n'
@@ -102,7 +116,7 @@ def skeleton(day: date, house: House, carried: dict[str, str] | None = None) -> 
     text += _comment("subject") + '# subject: ""\n'
     text += _comment("preheader") + '# preheader: ""\n'
     text += _comment("image", ' Its credit prints as "Top image credit: <who> via <agency>".')
-    text += "# image: {url: https://…, alt: What it shows, credit: Name via Agency, height: 338}\n"
+    text += _IMAGE_EXAMPLE
     text += _comment("lead") + "lead: |\n"
     text += (_comment("items") + "# Each item opens with the day and credits its outlet: "
              "…, according to [Reuters](https://www.reuters.com/…).\n")
@@ -110,6 +124,8 @@ def skeleton(day: date, house: House, carried: dict[str, str] | None = None) -> 
     text += _comment("state_department", " Cuts are marked [...]. Leave it out to print the standard line.")
     text += "# state_department: |\n"
     text += _comment("state_department_line") + "# state_department_line: prior-to-publication\n"
+    text += _comment("state_department_note")
+    text += "# state_department_note: The State Department held no briefing this week because of the holiday.\n"
     text += _comment("teasers", " Each: label (the section), headline, url, image, summary.")
     text += carried.get("teasers") or "# teasers: []\n"
     text += _comment("footer") + "# footer: {appeal: false}\n"

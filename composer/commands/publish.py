@@ -53,6 +53,8 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
     reviewers = [r.address for r in check_recipients(test_to, option="--test-to")] if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
+    if send_now:  # a draft may be saved at the platform for review, never sent from it
+        edition.require_ready("sent to the list")
     chosen = platform_for(edition, platform)
     try:
         return _publish(chosen, rendered, issue, send_now=send_now, when=when, ask=ask, yes=yes, echo=echo,

@@ -6,6 +6,10 @@ on (house.yaml, the web templates, the site's address, composer's version and co
 A rebuild reads and renders only the issues whose file changed, rewrites only
 files whose bytes changed, and removes the pages of issues that were deleted.
 Nothing is written until every page has rendered.
+
+As with `build`, each issue stands alone: one that has a problem keeps its previous
+page and does not hold back the others (with `strict_all`, any problem writes
+nothing). Drafts are left out, and so are issues dated after today until their day.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from composer import __version__, limits
+from composer.checks import unsilenced
 from composer.checks.registry import RULES, Context
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
@@ -28,6 +34,8 @@ from composer.theme import default_theme_dir, environment
 from composer.web.feeds import FEED_SIZE, atom, json_feed, sitemap
 from composer.web.layout import ATOM, JSON_FEED, PER_PAGE, SITEMAP, Layout, layout
 from composer.web.render import Entry, render_archive, render_page
+from composer.wording import counted
+from composer.yamlsource import load_yaml
 
 MANIFEST = ".composer-site.json"
 MANIFEST_VERSION = 1
@@ -41,7 +49,20 @@ class SiteReport:
     removed: list[Path] = field(default_factory=list)
     unchanged: int = 0
     issues: int = 0
+    published: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
+    left_out: list[Diagnostic] = field(default_factory=list)  # drafts and issues still to come, one line each
+    problems: list[Diagnostic] = field(default_factory=list)  # of the issues that were not published
+    not_published: list[str] = field(default_factory=list)
+
+    def messages(self) -> list[str]:
+        """Warnings, the issues left out, then the problems that kept an issue off the site, one line each."""
+        return [str(d) for d in [*self.warnings, *self.left_out, *sorted(self.problems)]]
+
+    def summary(self, out: Path) -> str:
+        left_out = f" ({len(self.left_out)} left out)" if self.left_out else ""
+        return (f"{counted(self.published, 'issue')} on the site{left_out}: {counted(len(self.written), 'file')} "
+                f"written, {len(self.removed)} removed, {self.unchanged} unchanged, in {out}")
 
 
 def web_findings(edition: Edition) -> list[Diagnostic]:
@@ -50,8 +71,7 @@ def web_findings(edition: Edition) -> list[Diagnostic]:
     for codes, check in RULES:
         if not set(codes) & EMAIL_ONLY:
             check(context)
-    silenced = set(edition.issue.silence)
-    return sorted(f for f in context.findings if f.code not in silenced)
+    return unsilenced(context.findings, edition.issue.silence)
 
 
 def _digest(*parts: bytes) -> str:
@@ -103,6 +123,30 @@ def _render_issue(path: Path, lay: Layout, source_hash: str) -> tuple[str, Entry
         raise ComposerError(errors)
     html, entry = render_page(edition, lay, source_hash)
     return html, entry, findings
+
+
+def _held_back(path: Path, today: date, include_future: bool) -> Diagnostic | None:
+    """Why an issue stays off the site for now (a draft, or dated after today), as a located line; or None.
+
+    Read from the YAML alone, before the issue is validated: next week's half-written
+    skeleton is left out with one line, not refused field by field.
+    """
+    source = load_yaml(path)
+    data = source.data if isinstance(source.data, dict) else {}
+    if data.get("status") == "draft":
+        line, column = source.position(("status",))
+        return Diagnostic(path=str(path), line=line, column=column, message="left out of the site: this issue is a "
+                          "draft (`status: draft`); set `status: ready` to publish it")
+    try:
+        day = date.fromisoformat(str(data.get("date")).strip())
+    except ValueError:
+        return None  # the validation says what is wrong with it
+    if day > today and not include_future:
+        line, column = source.position(("date",))
+        return Diagnostic(path=str(path), line=line, column=column, message=f"left out of the site until "
+                          f"{day.isoformat()}, its date (today is {today.isoformat()}); pass --include-future to "
+                          "publish it now")
+    return None
 
 
 def _clashes(folder: Path, entries: list[Entry], reserved: set[str],
@@ -194,8 +238,13 @@ def _remove(out: Path, files: list[str]) -> list[Path]:
     return removed
 
 
-def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteReport:
-    """Render the web edition of the issues in `folder` into `out`; on any problem, write nothing."""
+def build_site(folder: Path, out: Path, *, base_url: str | None = None, strict_all: bool = False,
+               include_future: bool = False, today: date | None = None) -> SiteReport:
+    """Render the web edition of the issues in `folder` into `out`, each issue all or nothing.
+
+    An issue with a problem keeps the page it had, and the others are published; with
+    `strict_all`, any problem writes nothing at all. Two issues on one page always stop it.
+    """
     # Not pipeline.issue_files: importing the pipeline loads the email renderer, a third of a rebuild's time.
     paths = sorted(p for p in folder.glob("*.yaml") if p.name != HOUSE_FILE) if folder.is_dir() else []
     if not paths:
@@ -211,45 +260,69 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None) -> SiteR
         if cache is not None:
             cache.clear()
     report = SiteReport(issues=len(paths))
+    today = today or date.today()
+    published_before = _old_entries(manifest, str(manifest.get("site")))  # the pages as the last build left them
     problems: list[Diagnostic] = []
     entries: list[Entry] = []
     pages: dict[str, bytes] = {}
+
+    def not_published(path: Path, diagnostics: list[Diagnostic]) -> None:
+        problems.extend(diagnostics)
+        report.not_published.append(str(path))
+        kept = published_before.get(path.name)
+        if kept and (out / kept.file).is_file():
+            entries.append(kept)  # its previous page stays, as `build` leaves an issue's previous files
+
     for path in paths:
         try:
             data = limits.read_bounded(path)  # refuses a named pipe, which read_bytes would wait on for ever
         except ComposerError as error:
-            problems += error.diagnostics
+            not_published(path, error.diagnostics)
             continue
         except OSError as error:
-            problems.append(Diagnostic(path=str(path), message=f"cannot read this issue ({error.strerror})"))
+            not_published(path, [Diagnostic(path=str(path), message=f"cannot read this issue ({error.strerror})")])
             continue
         source_hash = _digest(data)
         old = previous.get(str(path.name))
-        if old and old.hash == source_hash and (out / old.file).is_file():
-            entries.append(old)
-            continue
         try:
+            if old and old.hash == source_hash and (out / old.file).is_file():
+                if date.fromisoformat(old.date) <= today or include_future:
+                    entries.append(old)
+                    continue
+            held_back = _held_back(path, today, include_future)
+            if held_back:
+                report.left_out.append(held_back)
+                continue
             html, entry, findings = _render_issue(path, lay, source_hash)
         except ComposerError as error:
-            problems += error.diagnostics
+            not_published(path, error.diagnostics)
             continue
         report.warnings += findings
         pages[entry.file] = html.encode("utf-8")
         entries.append(entry)
+    if problems and (strict_all or not entries):
+        raise ComposerError(problems)
+    if not entries:
+        nothing = Diagnostic(path=str(folder), message="nothing to publish: every issue is a draft or dated after "
+                                                       "today; the site is left as it was")
+        raise ComposerError([*report.left_out, nothing])
     entries.sort(key=lambda e: (e.date, e.source), reverse=True)
     # The manifest keeps the full text of the feeds' issues only; one that moves up into them is rendered again.
     for n, entry in enumerate(entries[:FEED_SIZE]):
-        if not entry.content_html and not problems:
+        if not entry.content_html and str(folder / entry.source) not in report.not_published:
             try:
                 html, entries[n], findings = _render_issue(folder / entry.source, lay, entry.hash)
             except ComposerError as error:
                 problems += error.diagnostics
+                report.not_published.append(str(folder / entry.source))
                 continue
             pages[entries[n].file] = html.encode("utf-8")
-    archive = _archive_files(house, theme_dir, lay, entries) if not problems else {}
-    problems += _clashes(folder, entries, set(archive), house.web_url)
-    if problems:
-        raise ComposerError(problems)
+    archive = _archive_files(house, theme_dir, lay, entries)
+    clashes = _clashes(folder, entries, set(archive), house.web_url)
+    if clashes or (problems and strict_all):
+        raise ComposerError(problems + clashes)
+    report.problems = problems
+    report.published = sum(str(folder / entry.source) not in report.not_published for entry in entries)
 
     old_keys = manifest.get("archive", {}) if previous else {}
     keys = {file: made_by[0] for file, made_by in archive.items()}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from composer import markdown
+from composer.diagnostics import ComposerError
 from composer.model.house import House
 from composer.model.issue import Issue
 from composer.tracking import tag
@@ -47,6 +48,14 @@ class Edition:
     def position(self, loc: tuple, *, key: bool = False) -> tuple[int, int]:
         return self.source.position(loc, key=key) if self.source else (1, 1)
 
+    def require_ready(self, action: str = "sent to readers") -> None:
+        """Refuse a draft, at its `status:` line, for what only a finished issue may do."""
+        if self.issue.status == "draft":
+            line, column = self.position(("status",))
+            raise ComposerError.at(self.source_name, f"this issue is a draft (`status: draft`), so it is not {action}; "
+                                   "a draft builds, previews and goes out as a test send (`composer send`): "
+                                   "set `status: ready` when it is finished", line, column)
+
     @property
     def title(self) -> str:
         return f"{self.house.newsletter}: {markdown.inline_to_text(self.issue.headline)}"
@@ -79,9 +88,11 @@ class Edition:
 
     @property
     def state_department_text(self) -> str:
-        """The editor's summary, or the house's standard line when there is none."""
+        """The editor's summary, or this week's own line, or the house's standard line when there is neither."""
         if self.issue.state_department:
             return self.issue.state_department
+        if self.issue.state_department_note:
+            return self.issue.state_department_note
         lines = self.house.state_department_lines
         if self.issue.state_department_line == "prior-to-publication":
             return lines.prior_to_publication

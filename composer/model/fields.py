@@ -129,11 +129,22 @@ def _one_line(value: object) -> object:
     return value
 
 
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n\x85\u2028\u2029]+[ \t]*|\t")
+
+
+def _folded(value: object) -> object:
+    """A one-line field that never becomes a header (a dek, an alt text, a label) may be wrapped
+    over several lines: each line break, and a pasted tab, folds into a space, as YAML folds the lines."""
+    if isinstance(value, str):
+        return _LINE_BREAK.sub(" ", str(value))  # str(): the folded text, without the BrokenLine's mark
+    return value
+
+
 # Stripped before the length check, so that a value of only spaces counts as empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-# Outer before-validators run first: the length, then the line break, then the text itself.
-Inline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_one_line), at_most(1_000)]
-Credit = Annotated[Text, AfterValidator(_check_credit)]
+# Outer before-validators run first: the length, then the line breaks, then the text itself.
+Inline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_folded), at_most(1_000)]
+Credit = Annotated[Text, AfterValidator(_check_credit), BeforeValidator(_folded)]
 Prose = Annotated[Text, AfterValidator(_check_block), BeforeValidator(_paragraphs), at_most(200_000)]
 WebLink = Annotated[Text, AfterValidator(check_web_link)]
 IssueDate = Annotated[date, BeforeValidator(_parse_date)]
@@ -189,8 +200,9 @@ def _header_length(value: object) -> object:
     return value
 
 
-# One-line text that also becomes a mail header (Subject, From, List-Id).
-HeaderInline = Annotated[Inline, AfterValidator(_check_header_text), BeforeValidator(_header_length)]
+# One-line text that also becomes a mail header (Subject, From, List-Id): a line break in it is refused, never folded.
+HeaderInline = Annotated[Text, AfterValidator(_check_inline), BeforeValidator(_one_line), at_most(1_000),
+                         AfterValidator(_check_header_text), BeforeValidator(_header_length)]
 
 
 # The characters RFC 3986 allows in a URI; `<`, `>`, spaces and quotes are not among them.

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from composer import markdown
 from composer.codes import CODES
+from composer.model import ranges
 from composer.model.fields import (
     MAX_HEIGHT,
     Credit,
@@ -69,6 +70,9 @@ Item = Annotated[Prose, AfterValidator(_check_item), at_most(4_000)]
 class Image(Model):
     url: WebLink = Field(description="The image, an https:// address.")
     alt: Inline = Field(description="What the image shows, for readers who do not see images.")
+    caption: Inline | None = Field(
+        default=None, description="A caption every reader sees under the image, apart from the alt text and the "
+                                  "credit, e.g. the agency's own: what is happening in it, where and when.")
     credit: Credit | None = Field(
         default=None, description='Who took it, printed as "Top image credit: …", e.g. Jane Smith via Reuters.')
     # Both sizes go into the HTML so that the layout does not jump while
@@ -76,7 +80,9 @@ class Image(Model):
     width: int | None = Field(
         default=None, gt=0, le=600, strict=True, description="Width in pixels, at most 600 (the default).")
     # Strict: YAML's `true` is not a size. Bounded: a 10,000,000-pixel spacer is no image.
-    height: int = Field(gt=0, le=MAX_HEIGHT, strict=True, description="Height in pixels at that width.")
+    height: int = Field(gt=0, le=MAX_HEIGHT, strict=True,
+                        description="The image's height in pixels when shown at `width` (600 by default): its own "
+                                    "height × 600 ÷ its own width, so a 1200 × 675 photo is 338.")
 
 
 class Teaser(Model):
@@ -103,6 +109,11 @@ class FooterOverride(Model):
 
 class Issue(Model):
     date: IssueDate = Field(description="The issue date, YYYY-MM-DD.")
+    status: Literal["draft", "ready"] = Field(
+        default="ready",
+        description="`draft` while the issue is being written: it builds and previews, and test sends go out, "
+                    "but `composer site` leaves it out and no send to readers takes it. `ready` (the default) "
+                    "when it may go out.")
     kind: Literal["Reporting", "Analysis"] = Field(description="The first half of the label line.")
     section: Inline = Field(description="The second half of the label line: QiOSK, or a region such as Europe.")
     headline: Annotated[HeaderInline, at_most(150)] = Field(
@@ -116,19 +127,25 @@ class Issue(Model):
         default=None, description="The inbox preview text; by default the dek.")
     image: Image | None = Field(default=None, description="The optional top image.")
     lead: Prose = Field(
-        description="The lead story in Markdown: 8 to 15 paragraphs, 400 to 800 words, with links to its sources.")
+        description=f"The lead story in Markdown: {ranges.LEAD_PARAGRAPHS} paragraphs, {ranges.LEAD_WORDS} words, "
+                    "with links to its sources.")
     items: list[Item] = Field(
         min_length=1,
         max_length=40,
-        description="The other news: 3 to 6 items, each one Markdown paragraph with a link to its source, "
-                    "optionally followed by one block quote.")
+        description=f"The other news: {ranges.ITEMS} items, each one Markdown paragraph of {ranges.ITEM_WORDS} "
+                    "words with a link to its source, optionally followed by one block quote.")
     state_department: Prose | None = Field(
         default=None,
         description="The briefing summary in Markdown: a paragraph naming the day and spokesperson, "
                     "then the remarks as one block quote.")
     state_department_line: Literal["standard", "prior-to-publication"] = Field(
         default="standard", description="Without a summary: which of the house's standard lines to print.")
-    teasers: list[Teaser] = Field(default=[], max_length=4, description='Up to 4 "more from the magazine" teasers.')
+    state_department_note: Prose | None = Field(
+        default=None,
+        description="A line of your own for this one week, printed instead of a summary or the house's standard "
+                    "line, e.g. 'The State Department held no briefing this week because of the holiday.'")
+    teasers: list[Teaser] = Field(default=[], max_length=ranges.TEASERS.high,
+                                  description=f'None, or {ranges.TEASERS} "more from the magazine" teasers.')
     footer: FooterOverride = Field(
         default=FooterOverride(), description="Per-issue appeal and subscribe texts, or `false`.")
     slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
@@ -160,4 +177,9 @@ class Issue(Model):
                 "but this issue has a `state_department` summary; remove one of the two",
                 loc=("state_department_line",),
             )
+        if self.state_department_note and (self.state_department or "state_department_line" in self.model_fields_set):
+            other = "a `state_department` summary" if self.state_department else "a `state_department_line`"
+            raise refusal("state_department", f"this week's own State Department line is printed instead of a summary "
+                                              f"or the house's standard line, but this issue also has {other}; "
+                                              "remove one of the two", loc=("state_department_note",))
         return self
