@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -55,11 +56,16 @@ def publish_subprocess(issue: Path, csv: Path) -> subprocess.Popen:
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_killed_mid_list_then_rerun_sends_everyone_exactly_once(tmp_path: Path, list_server):
+@pytest.mark.parametrize("connections", [1, 2])
+def test_killed_mid_list_then_rerun_sends_everyone_once(tmp_path: Path, list_server, connections):
+    """With one connection, everyone gets exactly one copy: the message in flight was not yet accepted.
+    With two, the other connection may have had one accepted but not yet recorded: the duplicate
+    window is one message per connection, and no more."""
     readers = subscribers(40)
     gone = {"gone@example.org": "unsubscribed", "bounced@example.org": "bounced"}
     inbox = ListInbox(stall_at=17)
-    issue = list_issue(tmp_path, smtp_delivery(list_server(inbox), "  batch_size: 5\n"))
+    issue = list_issue(tmp_path, smtp_delivery(list_server(inbox), "  batch_size: 5\n")
+                       + f"    connections: {connections}\n")
     csv = write_list(tmp_path / "subscribers.csv", readers, gone)
 
     first = publish_subprocess(issue, csv)
@@ -68,7 +74,11 @@ def test_killed_mid_list_then_rerun_sends_everyone_exactly_once(tmp_path: Path, 
     first.wait(10)
     assert first.returncode == -signal.SIGKILL
     after_kill = states(issue)
-    assert sum(state == "sent" for state in after_kill.values()) == 16
+    recorded = {a for a, state in after_kill.items() if state == "sent"}
+    accepted = {a for a in readers if inbox.count(a)}
+    # Nothing is recorded that the server did not accept; an accepted message can miss its record only
+    # on a connection other than the stalled one.
+    assert recorded <= accepted and len(accepted - recorded) <= connections - 1 and len(recorded) >= 16 - connections
     assert all(after_kill[a] == "skipped" for a in gone)
 
     second = publish_subprocess(issue, csv)
@@ -76,16 +86,18 @@ def test_killed_mid_list_then_rerun_sends_everyone_exactly_once(tmp_path: Path, 
     assert second.returncode == 0, err.decode()
     assert "sent 40 · failed 0 · not yet sent 0 · skipped 2" in out.decode()
 
-    assert {address: inbox.count(address) for address in readers} == {address: 1 for address in readers}
+    copies = Counter(inbox.count(address) for address in readers)
+    assert copies[1] >= len(readers) - (connections - 1) and set(copies) <= {1, 2}
     assert all(inbox.count(address) == 0 for address in gone)
     urls = {check_personal_message(inbox.received[address][0], address) for address in readers}
     assert len(urls) == len(readers)  # each reader their own link
 
 
-def test_ctrl_c_waits_for_the_message_in_flight_then_stops(tmp_path: Path, list_server):
+@pytest.mark.parametrize("connections", [1, 2])
+def test_ctrl_c_waits_for_the_messages_in_flight_then_stops(tmp_path: Path, list_server, connections):
     readers = subscribers(12)
     inbox = ListInbox(stall_at=5)
-    issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)))
+    issue = list_issue(tmp_path, smtp_delivery(list_server(inbox)) + f"    connections: {connections}\n")
     csv = write_list(tmp_path / "subscribers.csv", readers)
     running = publish_subprocess(issue, csv)
     assert inbox.stalled.wait(60), running.communicate(timeout=5)
@@ -96,9 +108,12 @@ def test_ctrl_c_waits_for_the_message_in_flight_then_stops(tmp_path: Path, list_
     out, err = running.communicate(timeout=30)
     assert running.returncode == 1, err.decode()
     lines = out.decode().splitlines()
-    assert lines[0] == "sent 5 · failed 0 · not yet sent 7 · skipped 0"
+    # Each connection ends the message it has in flight, and every message a server accepted is recorded.
+    received = sum(inbox.count(a) for a in readers)
+    assert 5 <= received <= 4 + connections
+    assert lines[0] == f"sent {received} · failed 0 · not yet sent {12 - received} · skipped 0"
     assert "interrupted after the batch in flight was recorded" in lines
-    assert sum(inbox.count(a) for a in readers) == 5 and states(issue)[readers[4]] == "sent"
+    assert {a for a, state in states(issue).items() if state == "sent"} == {a for a in readers if inbox.count(a)}
 
 
 def test_list_reading_duplicates_and_bad_rows_then_dry_run_writes_nothing(tmp_path: Path, list_server):
@@ -117,7 +132,7 @@ def test_list_reading_duplicates_and_bad_rows_then_dry_run_writes_nothing(tmp_pa
         f"Subject: {SUBJECT}",
         "From: Diplomacy Watch <newsletter@responsiblestatecraft.org>",
         "list: 4 rows, 1 duplicate, 2 bad rows left out",
-        "would send to 2 readers through smtp in 1 batch of up to 100",
+        "would send to 2 readers through smtp in 1 batch of up to 1,000",
         "already sent 0; skipped 1",
         "dry run: nothing sent, ledger unchanged",
     ]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from composer.addresses import Unfit
@@ -59,6 +60,7 @@ class ListSend:
     pace: Pace
     stopped: str | None = None
     interrupted: bool = False
+    stop: threading.Event = field(default_factory=threading.Event)  # set by Ctrl-C: the provider ends its requests
 
     @property
     def to_send(self) -> int:
@@ -120,13 +122,12 @@ class ListSend:
                     self.ledger.attempting([recipient.key for recipient in batch])
                 answered: set[str] = set()
                 try:
-                    for outcomes in self.sender.send(self.letter, batch):
+                    # After a Ctrl-C the provider starts nothing new and ends: what it was sending is recorded.
+                    for outcomes in self.sender.send(self.letter, batch, self.stop):
                         self.ledger.record(outcomes, attempted=one_by_one)
                         answered.update(outcome.key for outcome in outcomes)
                         sent = sum(outcome.sent for outcome in outcomes)
                         progress.advance(sent, len(outcomes) - sent)
-                        if self.interrupted and one_by_one:
-                            break  # the message in flight is recorded; the others can wait
                 except DeliveryError as error:
                     # The request was refused as a whole: its readers fail with the reason (one by one, only
                     # the reader in flight), and the send stops rather than hammer a provider that refuses
@@ -153,6 +154,7 @@ def _held_interrupts(send: ListSend) -> Iterator[None]:
         if send.interrupted:
             raise KeyboardInterrupt
         send.interrupted = True
+        send.stop.set()
 
     try:
         previous = signal.signal(signal.SIGINT, hold)

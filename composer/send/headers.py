@@ -48,11 +48,16 @@ def unfolded(value: str) -> str:
 def header_problems(message: EmailMessage) -> list[str]:
     """What is wrong with the message's headers as a mail client would read them; empty when nothing is."""
     raw = message.as_bytes(policy=message.policy)  # as it will be written
-    head = raw.split(b"\r\n\r\n", 1)[0]
+    return head_problems(raw.split(b"\r\n\r\n", 1)[0], list(message.keys()))
+
+
+def head_problems(head: bytes, names: list[str]) -> list[str]:
+    """What is wrong with a header block as written (`head`, without its blank line), which should hold
+    exactly the headers `names`; empty when nothing is."""
     problems = [f"a header line is {len(line):,} octets long, over the {LONGEST_LINE} that mail allows"
                 for line in head.split(b"\r\n") if len(line) > LONGEST_LINE]
     parsed = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.default)
-    expected = [name.lower() for name in message.keys()]
+    expected = [name.lower() for name in names]
     found = [name.lower() for name in parsed.keys()]
     extra = [name for name in found if found.count(name) > expected.count(name)]
     if extra:

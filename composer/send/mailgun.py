@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from threading import Event
 from typing import Literal
 
 from pydantic import Field
@@ -48,7 +49,7 @@ class Mailgun:
         self.key, self.domain = key, domain
         self.base = (base_url or self.urls[region]).rstrip("/")
 
-    def send(self, letter: Letter, recipients: list[Recipient]) -> Iterator[list[Outcome]]:
+    def send(self, letter: Letter, recipients: list[Recipient], stop: Event | None = None) -> Iterator[list[Outcome]]:
         # A reviewer has no token: their copy keeps the house's link as it is, as through every provider.
         html, text = letter.parts_with(TAG)
         headers = letter.api_headers(Recipient(letter.sender.address, token=TAG))

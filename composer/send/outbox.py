@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from threading import Event
 
 from composer.diagnostics import ComposerError, DeliveryError
 from composer.model.edition import Edition
@@ -41,7 +42,7 @@ class Outbox:
         prepare_folder(folder)
         return folder / (re.sub(r"[^\w.@+-]", "_", recipient.key) + ".eml")
 
-    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
+    def send(self, letter: Letter, batch: list[Recipient], stop: Event | None = None) -> Iterator[list[Outcome]]:
         def deliver(recipient: Recipient, raw: bytes, message_id: str) -> Outcome:
             path = None
             try:
@@ -55,7 +56,7 @@ class Outbox:
                 raise DeliveryError(f"outbox: {reason} ({self.folder}); set `delivery.outbox` in house.yaml") from None
             return Outcome(recipient.key, str(path))
 
-        yield from one_by_one(letter, batch, deliver)
+        yield from one_by_one(letter, batch, deliver, stop.is_set if stop else lambda: False)
 
 
 def from_house(edition: Edition, settings: str) -> Outbox:

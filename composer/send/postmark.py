@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterator
+from threading import Event
 
 from pydantic import Field
 
@@ -64,7 +65,7 @@ class Postmark:
     def __init__(self, token: str, stream: str, base_url: str | None = None):
         self.token, self.stream, self.base = token, stream, (base_url or self.url).rstrip("/")
 
-    def send(self, letter: Letter, recipients: list[Recipient]) -> Iterator[list[Outcome]]:
+    def send(self, letter: Letter, recipients: list[Recipient], stop: Event | None = None) -> Iterator[list[Outcome]]:
         html, text = json.dumps(letter.html).split(PLACEHOLDER), json.dumps(letter.text).split(PLACEHOLDER)
         shared = json.dumps({"From": letter.from_field, "ReplyTo": letter.reply_to, "Subject": letter.subject,
                              "MessageStream": self.stream})[1:-1]
@@ -99,6 +100,8 @@ class Postmark:
                 if readers and (len(readers) == share or size + len(one) > BATCH_BYTES):
                     yield post(readers, messages)
                     readers, messages, size = [], [], 1
+                    if stop is not None and stop.is_set():
+                        return  # the request in flight is answered; the rest wait for the next run
                 readers.append(reader)
                 messages.append(one)
                 size += len(one) + 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from threading import Event
 from typing import Protocol
 
 from composer.addresses import Unfit
@@ -33,11 +34,14 @@ def refused(recipients: list[Recipient], reason: str) -> list[Outcome]:
     return [Outcome(recipient.key, reason=reason) for recipient in recipients]
 
 
-def one_by_one(letter: Letter, batch: list[Recipient],
-               deliver: Callable[[Recipient, bytes, str], Outcome]) -> Iterator[list[Outcome]]:
+def one_by_one(letter: Letter, batch: list[Recipient], deliver: Callable[[Recipient, bytes, str], Outcome],
+               stopped: Callable[[], bool] = lambda: False) -> Iterator[list[Outcome]]:
     """Each recipient's finished message (as bytes, with its Message-ID) handed to `deliver`, for the
-    providers that take raw mail; a recipient whose copy cannot be made is refused alone, with the reason."""
+    providers that take raw mail, until `stopped()`; a recipient whose copy cannot be made is refused
+    alone, with the reason."""
     for recipient in batch:
+        if stopped():
+            return
         try:
             raw, message_id = letter.copy(recipient)
         except Unfit as problem:
@@ -53,8 +57,11 @@ class Provider(Protocol):
     # as it goes, and a refused request is about the recipient in flight only.
     one_by_one: bool
 
-    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
+    def send(self, letter: Letter, batch: list[Recipient], stop: Event | None = None) -> Iterator[list[Outcome]]:
         """Send each recipient their own copy; yield outcomes as soon as the provider has answered for them.
+
+        Once `stop` is set (the editor's Ctrl-C), no new message or request starts: those in flight are
+        answered and yielded, and the generator ends, so that every accepted message is recorded.
 
         A refusal about one recipient is that recipient's Outcome; a refusal of the
         whole request (a bad key, the provider down after retries) raises DeliveryError.

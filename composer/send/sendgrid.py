@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from threading import Event
 
 import httpx
 
@@ -64,7 +65,7 @@ class SendGrid:
     def __init__(self, key: str, base_url: str | None = None):
         self.key, self.base = key, (base_url or self.url).rstrip("/")
 
-    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
+    def send(self, letter: Letter, batch: list[Recipient], stop: Event | None = None) -> Iterator[list[Outcome]]:
         left, failed = list(batch), list[Outcome]()
         shared_headers = letter.api_headers()
         if letter.unsubscribe_template:

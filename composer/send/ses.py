@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from threading import Event
 
 from pydantic import Field
 
@@ -90,7 +91,7 @@ class Ses:
                                 "been sent; check the SES console before trying again")
         return message_id
 
-    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
+    def send(self, letter: Letter, batch: list[Recipient], stop: Event | None = None) -> Iterator[list[Outcome]]:
         _, _, _, ClientError, _ = _imports()
         with self._client() as ses:
 
@@ -105,7 +106,7 @@ class Ses:
                         raise
                     return Outcome(recipient.key, reason=reason)
 
-            yield from one_by_one(letter, batch, deliver)
+            yield from one_by_one(letter, batch, deliver, stop.is_set if stop else lambda: False)
 
 
 def from_house(edition: Edition, settings: SesSettings) -> Ses:

@@ -1,22 +1,27 @@
 """SMTP: implicit TLS or STARTTLS, always verifying the server's certificate.
 
-One connection per batch, one message per recipient, each recorded as soon
-as the server accepts it. smtplib and ssl are imported by the methods that
-talk to the server: 30 ms that the other commands never need.
+One message per recipient, each recorded as soon as the server accepts it,
+over up to `connections` connections at once (each its own thread, its
+outcomes handed to the send as they come). So a crash between the server's
+acceptance and the ledger's record can repeat at most one message per
+connection. A watchdog per connection cuts it when a message is not done
+within the deadline.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import smtplib
 import socket
 import ssl
 import threading
+import time
 from base64 import b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -26,10 +31,6 @@ from composer.model.edition import Edition
 from composer.model.fields import Model, Text
 from composer.send.letter import Letter, Recipient
 from composer.send.provider import Outcome, one_by_one
-
-if TYPE_CHECKING:
-    import smtplib
-    import ssl
 
 NAME = "smtp"
 TIMEOUT = 30.0  # seconds for each read or write
@@ -44,6 +45,8 @@ class SmtpSettings(Model):
         default="starttls", description="tls (implicit TLS), starttls, or none (only to this machine).")
     ca_file: Text | None = Field(
         default=None, description="An extra certificate authority to trust, relative to house.yaml.")
+    connections: int = Field(
+        default=2, ge=1, le=16, description="How many connections a list send uses at once (1 to 16).")
 
     @property
     def default_port(self) -> int:
@@ -55,11 +58,12 @@ SETTINGS = (SmtpSettings, SmtpSettings())
 
 class Smtp:
     name = NAME
-    batch_limit = 100  # messages on one connection before it is opened again
+    batch_limit = 1000  # messages in one call of send(), shared among the connections
     one_by_one = True  # one message per reader, each recorded as soon as it is accepted
 
     def __init__(self, host: str, port: int, security: str, *, ca_file: Path | None = None,
-                 username: str | None = None, password: str | None = None):
+                 username: str | None = None, password: str | None = None, connections: int = 1):
+        self.connections = connections
         if security == "none" and host not in LOOPBACK:
             raise DeliveryError(
                 f"smtp: refusing to send without encryption to {host}; unencrypted SMTP is only for a "
@@ -109,14 +113,14 @@ class Smtp:
         return client
 
     @contextmanager
-    def _session(self) -> Iterator[smtplib.SMTP]:
+    def _session(self) -> Iterator[tuple[smtplib.SMTP, Watchdog]]:
         """One connection, encrypted and logged in, cut at the deadline; every failure told in one line."""
         # smtplib and ssl are imported inside the methods: 30 ms that `build` never needs.
         where = f"{self.host}:{self.port}"
         client = self._connect()
         # TIMEOUT bounds each read; a server that sends a byte every few seconds never trips it.
         # The watchdog bounds the whole conversation (in a batch, each message) by cutting the connection.
-        self.watchdog = watchdog = Watchdog(client, DEADLINE)
+        watchdog = Watchdog(client, DEADLINE)
         done = False
         try:
             code, greeting = client.connect(self.host, self.port)
@@ -127,7 +131,7 @@ class Smtp:
                 client.starttls(context=self._context())
             if self.username:
                 self._login(client)
-            yield client
+            yield client, watchdog
             done = True
         except Exception as error:
             if watchdog.fired:
@@ -170,13 +174,58 @@ class Smtp:
             return DeliveryError(f"smtp: cannot deliver through {where} ({reason})")
         return error
 
-    def send(self, letter: Letter, batch: list[Recipient]) -> Iterator[list[Outcome]]:
-        """One connection for the batch, one message per recipient, each recorded as soon as it is accepted."""
+    def send(self, letter: Letter, batch: list[Recipient], stop: threading.Event | None = None
+             ) -> Iterator[list[Outcome]]:
+        """The batch shared among the connections; each outcome handed on as soon as its server answered."""
+        halt = threading.Event()  # a connection failed, or the send stopped: each ends its message in flight
 
-        with self._session() as client:
+        def stopped() -> bool:
+            return halt.is_set() or (stop is not None and stop.is_set())
+
+        lanes = max(1, min(self.connections, len(batch)))
+        if lanes == 1:
+            yield from self._lane(letter, batch, stopped)
+            return
+        answers: queue.Queue = queue.Queue()
+        finished = object()
+
+        def work(share: list[Recipient]) -> None:
+            try:
+                for outcomes in self._lane(letter, share, stopped):
+                    answers.put(outcomes)
+            except BaseException as error:  # handed to the sending thread, which stops the others
+                answers.put(error)
+            finally:
+                answers.put(finished)
+
+        workers = [threading.Thread(target=work, args=(batch[i::lanes],), daemon=True) for i in range(lanes)]
+        for worker in workers:
+            worker.start()
+        failure: BaseException | None = None
+        try:
+            running = lanes
+            while running:
+                answer = answers.get()
+                if answer is finished:
+                    running -= 1
+                elif isinstance(answer, BaseException):
+                    failure = failure or answer
+                    halt.set()
+                else:
+                    yield answer
+        finally:
+            halt.set()  # also when the send is torn down (a second Ctrl-C): each ends its message in flight
+            for worker in workers:
+                worker.join()
+        if failure is not None:
+            raise failure
+
+    def _lane(self, letter: Letter, batch: list[Recipient], stopped) -> Iterator[list[Outcome]]:
+        """One connection, one message after another, until `stopped()`."""
+        with self._session() as (client, watchdog):
 
             def deliver(recipient: Recipient, raw: bytes, message_id: str) -> Outcome:
-                self.watchdog.rearm()
+                watchdog.rearm()
                 try:
                     client.sendmail(letter.sender.address, [recipient.address], raw)
                 except smtplib.SMTPRecipientsRefused as error:
@@ -189,26 +238,30 @@ class Smtp:
                     return Outcome(recipient.key, reason=f"{error.smtp_code} {_reply(error)}")
                 return Outcome(recipient.key, message_id)
 
-            yield from one_by_one(letter, batch, deliver)
+            yield from one_by_one(letter, batch, deliver, stopped)
 
 
 class Watchdog:
-    """Cuts a client's connection when the deadline passes, so a blocked read returns at once."""
+    """Cuts a client's connection when its deadline passes, so a blocked read returns at once.
+
+    One thread for the whole conversation: each message moves the deadline (`rearm`), which costs
+    nothing, where a timer per message would start a thread per message."""
 
     def __init__(self, client: smtplib.SMTP, seconds: float):
         self.client, self.seconds, self.fired = client, seconds, False
-        self.timer = self._start()
+        self.deadline = time.monotonic() + seconds
+        self.over = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
 
-    def _start(self):
-        timer = threading.Timer(self.seconds, self._cut)
-        timer.daemon = True
-        timer.start()
-        return timer
+    def _watch(self) -> None:
+        while not self.over.wait(max(0.0, self.deadline - time.monotonic())):
+            if time.monotonic() >= self.deadline:
+                self._cut()
+                return
 
     def rearm(self) -> None:
         """A new deadline from now: in a batch, each message has its own."""
-        self.timer.cancel()
-        self.timer = self._start()
+        self.deadline = time.monotonic() + self.seconds
 
     def _cut(self) -> None:
         self.fired = True
@@ -221,7 +274,7 @@ class Watchdog:
                 pass
 
     def cancel(self) -> None:
-        self.timer.cancel()
+        self.over.set()
 
 
 def _reply_text(reply: bytes | str) -> str:
@@ -238,4 +291,5 @@ def from_house(edition: Edition, settings: SmtpSettings) -> Smtp:
         ca_file=(edition.folder / settings.ca_file) if settings.ca_file else None,
         username=os.environ.get("COMPOSER_SMTP_USERNAME") or None,
         password=os.environ.get("COMPOSER_SMTP_PASSWORD") or None,
+        connections=settings.connections,
     )
