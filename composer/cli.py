@@ -270,23 +270,35 @@ class Format(StrEnum):
 
 
 @app.command(cls=Command, epilog=examples("composer check issues/2024-01-12.yaml",
-                                          "composer check issues/ --strict --format json"))
+                                          "composer check issues/ --strict --format json",
+                                          "composer check issue.yaml --links"))
 def check(
     issues: Annotated[list[Path], typer.Argument(help="Issue files, or folders of them.", show_default=False)],
     output_format: Annotated[Format, typer.Option("--format", help="text, or json for editors and CI.",
                                                   metavar="text|json")] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     spam: Annotated[bool, typer.Option("--spam", help="Also score the message with SpamAssassin (offline).")] = False,
+    links: Annotated[bool, typer.Option("--links", help="Also fetch every link and image, and record what they "
+                                        "answered in <issue>.links.json.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="With --links: replay <issue>.links.json instead, "
+                                          "without the network.")] = False,
+    changed: Annotated[bool, typer.Option("--changed", help="With --links: report pages changed since "
+                                          "<issue>.links.json was recorded, and record nothing.")] = False,
 ) -> None:
     """Check issues before sending: findings as file:line:col: severity code message."""
     from composer.commands.check import check_report, summary_line, text_lines
+    from composer.links.check import link_mode
     from composer.pipeline import issue_files
 
+    try:
+        mode = link_mode(links, offline, changed)
+    except ValueError as error:
+        misused(str(error))
     paths = issue_files(issues)
     if not paths:
         report(ComposerError.at(issues[0], "no issue files found; give a .yaml file or a folder of them"))
     try:
-        result = check_report(paths, strict=strict, spam=spam)
+        result = check_report(paths, strict=strict, spam=spam, links=mode)
     except CommandError as error:
         say(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS) from None

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from composer import markdown
 from composer.codes import CODES, severity
 from composer.diagnostics import Diagnostic
 from composer.model.edition import Edition
+
+if TYPE_CHECKING:
+    from composer.links.lock import LinkCheck
 
 Rule = Callable[["Context"], None]
 RULES: list[tuple[tuple[str, ...], Rule]] = []
@@ -41,6 +45,7 @@ class Context:
     with_spam: bool = False
     findings: list[Diagnostic] = field(default_factory=list)
     spam_report: dict | None = None
+    link_check: LinkCheck | None = None  # what the links answered, with `check --links`
 
     @property
     def issue(self):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from composer.links.settings import LinkSettings
 from composer.model.fields import (
     MAX_HEIGHT,
     Color,
@@ -289,6 +290,8 @@ class House(Model):
     platform: PlatformSettings = Field(
         default=PlatformSettings(), description="Where `composer publish` creates drafts: `provider` and its settings.")
     tracking: Tracking = Field(default=Tracking(), description="utm_ tags on outbound links.")
+    links: LinkSettings = Field(
+        default=LinkSettings(), description="How `check --links` fetches links, and the outlets the house knows.")
 
     @property
     def newsletter_slug(self) -> str:
