@@ -232,7 +232,7 @@ def _send_to_list(issue: Path, list_file: Path | None, *, status: bool, dry_run:
                 typer.echo(line)
             return
         assert list_file is not None
-        send = broadcast.prepare(issue, list_file, dry_run=dry_run, restart=restart, warn=warn)
+        send = broadcast.prepare(issue, list_file, dry_run=dry_run, restart=restart, warn=warn, yes=yes)
     except ComposerError as error:
         report(error)
     except CommandError as error:

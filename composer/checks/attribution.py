@@ -75,7 +75,7 @@ def credit_without_link(ctx: Context) -> None:
             if credited is None or linked_here or any(credited[0].owns(href) for _, href in links):
                 continue
             outlet, written = credited
-            ctx.add("DW104", ("items", n), f"the item says '{word} to {written}', but none of its links goes to "
-                                           f"{outlet.name} ({outlet.domains[0]})",
+            ctx.add("DW104", ("items", n), f"the item credits {outlet.name} ('{word} to {written}…'), but none of "
+                                           f"its links goes to {outlet.domains[0]}",
                     f"link the outlet's name to its report: {word} to [{written}](https://{outlet.domains[0]}/…)",
                     at=ctx.locate(("items", n), word, nth))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from composer.commands.send import Echo, check_recipients, render_for_sending
 from composer.diagnostics import DeliveryError
+from composer.links.gate import guard_send
 from composer.platforms import platform_for
 from composer.platforms.platform import SendsTests
 from composer.platforms.state import PublishState
@@ -53,6 +54,8 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
     reviewers = check_recipients(test_to, option="--test-to") if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
+    if send_now:  # a dead link on record stops a send to readers (composer/links/gate.py)
+        guard_send(issue, edition, yes=yes, warn=warn)
     chosen = platform_for(edition, platform)
     try:
         return _publish(chosen, rendered, issue, send_now=send_now, when=when, ask=ask, yes=yes, echo=echo,

@@ -61,7 +61,7 @@ async def _fetch_all(targets: dict[str, bool], settings: LinkSettings) -> dict[s
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
     return {url: task.result() if task not in late else _failed(url, "deadline", f"the check's "
-            f"{settings.deadline:g} s deadline passed before it was checked") for url, task in tasks.items()}
+            f"{settings.deadline:g} s deadline passed first") for url, task in tasks.items()}
 
 
 def _failed(url: str, problem, detail: str, method=None) -> Observation:
@@ -122,7 +122,7 @@ class _Fetcher:
                 return _observed(response, method, image_size=await _image_size(response))
             if not image and kind in HTML:
                 body, whole = await _read(response, PAGE_BYTES)
-                title, text_hash = await asyncio.to_thread(digest, body)
+                title, text_hash = await asyncio.to_thread(digest, body, response.charset_encoding)
                 return _observed(response, method, read=len(body) if whole else None, title=title,
                                  text_hash=text_hash)
             return _observed(response, method)
@@ -172,16 +172,21 @@ async def _image_size(response: httpx.Response) -> tuple[int, int] | None:
     return None
 
 
-def digest(body: bytes) -> tuple[str | None, str | None]:
+def digest(body: bytes, charset: str | None = None) -> tuple[str | None, str | None]:
     """A page's <title>, and a hash of its main text: the article, without menus, teasers and ads,
-    which change from one visit to the next when the story does not."""
+    which change from one visit to the next when the story does not. `charset` is the one the
+    answer's Content-Type names; without one, the page's own <meta charset> says."""
     import lxml.etree
     import lxml.html
     import trafilatura
 
     try:
-        tree = lxml.html.document_fromstring(body)
-    except (lxml.etree.ParserError, ValueError):
+        parser = lxml.html.HTMLParser(encoding=charset) if charset else None
+    except LookupError:
+        parser = None  # a charset Python does not know: the page's own declaration, or a guess
+    try:
+        tree = lxml.html.document_fromstring(body, parser=parser)
+    except (lxml.etree.ParserError, ValueError, LookupError):
         return None, None
     title = " ".join((tree.findtext(".//title") or "").split())[:300] or None
     text = trafilatura.extract(tree, include_comments=False, favor_precision=True)

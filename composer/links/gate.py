@@ -1,8 +1,8 @@
 """Before an issue goes to readers: the last link check, replayed without the network.
 
 `publish --send` and `publish --list` call `guard_send`: a dead link on record
-stops the send unless the editor confirms with --yes; links the check never
-saw, or an issue never checked at all, are told as warnings.
+stops the send unless the editor confirms with --yes; links added since the
+check are told as warnings. An issue never checked goes as before.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ def _listed(findings: list[Diagnostic]) -> str:
     return shown + (f"; and {len(findings) - SHOWN} more" if len(findings) > SHOWN else "")
 
 
-def dead_link_refusal(issue: Path, edition: Edition) -> str | None:
-    """Why the issue must not go to readers as it is: the dead links and broken images its lock file
-    records for links it still has (and does not silence), or None."""
+def _dead_links(issue: Path, edition: Edition) -> str | None:
     lock, context = _replayed(issue, edition)
     if lock is None:
         return None
@@ -42,20 +40,29 @@ def dead_link_refusal(issue: Path, edition: Edition) -> str | None:
     broken = sorted(unsilenced(edition, context.findings))
     if not broken:
         return None
-    return (f"the link check of {lock.checked} found {len(broken)} dead link{'s' if len(broken) > 1 else ''} or "
-            f"image{'s' if len(broken) > 1 else ''} in {issue}: {_listed(broken)}; fix them and run "
-            "`composer check --links` again, or pass --yes to send anyway")
+    many = "s" if len(broken) > 1 else ""
+    return f"the link check of {lock.checked} found {len(broken)} dead link{many} or image{many}: {_listed(broken)}"
+
+
+def dead_link_refusal(issue: Path, edition: Edition) -> str | None:
+    """Why the issue must not go to readers as it is: the dead links and broken images its lock file
+    records for links it still has (and does not silence), or None."""
+    problem = _dead_links(issue, edition)
+    if problem is None:
+        return None
+    return f"{problem}; nothing was sent: fix them and run `composer check --links` again, or pass --yes to send anyway"
 
 
 def guard_send(issue: Path, edition: Edition, *, yes: bool, warn: Callable[[str], None]) -> None:
     """Refuse (DeliveryError) a send to readers while the lock file shows a dead link, unless `yes`;
-    warn about links added since the last check."""
-    refusal = dead_link_refusal(issue, edition)
-    if refusal and not yes:
+    warn about it with `yes`, and about links added since the last check."""
+    if not yes and (refusal := dead_link_refusal(issue, edition)):
         raise DeliveryError(refusal)
-    if refusal:
-        warn(f"warning: sending all the same (--yes): {refusal}")
-    _, context = _replayed(issue, edition)
+    if yes and (problem := _dead_links(issue, edition)):
+        warn(f"warning: {problem}")
+    lock, context = _replayed(issue, edition)
+    if lock is None:
+        return  # links never checked: the house does not use `check --links`, or not for this issue
     reachable.unchecked(context)
     for finding in unsilenced(edition, context.findings):
         warn(str(finding))
