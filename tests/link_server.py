@@ -28,6 +28,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     head_status: int | None = None  # what HEAD answers, when not what GET answers
     delay: float = 0.0  # seconds before the answer starts
+    hang_up: bool = False  # close the connection without answering
 
 
 def page(title: str, text: str) -> Answer:
@@ -114,6 +115,9 @@ class LinkServer:
                 server._counted(host, 1)
                 try:
                     time.sleep(found.delay)
+                    if found.hang_up:
+                        self.close_connection = True
+                        return
                     status = found.head_status if head and found.head_status else found.status
                     self.send_response(status)
                     if found.content_type:

@@ -89,6 +89,17 @@ def test_a_page_that_answers_too_slowly_is_reported_after_a_second_try(server, t
     assert lock_of(issue)["links"][STORY_URL]["status"] == 200  # the others are not held up
 
 
+def test_a_site_that_hangs_up_without_answering_is_reported_after_a_second_try(server, tmp_path):
+    rude = server.route("https://www.example-wire.com/story", Answer(hang_up=True))
+    issue = write_issue(tmp_path, [rude])
+    _, report = check("--links", issue)
+    assert placed(report) == [("DW307", FIRST_ITEM_LINE, URL_COLUMN)]
+    message = link_findings(report)[0]["message"]
+    assert message.startswith(f"the link '{rude}': the request failed (RemoteProtocolError: ")
+    assert message.endswith(", tried 2 times)")
+    assert server.asked(rude) == ["HEAD", "GET"]  # a HEAD without an answer was the first try
+
+
 def test_the_whole_check_has_a_deadline(server, tmp_path):
     stuck = server.route("https://tass.com/politics/1", Answer(delay=6))
     issue = write_issue(tmp_path, [STORY_URL, stuck], house="links:\n  timeout: 5\n  deadline: 1\n")
@@ -181,6 +192,16 @@ def test_an_image_whose_shape_does_not_match_its_declared_height(server, tmp_pat
             "it would look squashed")
         assert link_findings(report)[0]["fix"] == "set `height: 400`, or crop the image to the declared shape"
     assert lock_of(issue)["links"][IMAGE_URL]["image_size"] == [1200, 800]
+
+
+def test_the_links_of_an_image_credit_are_checked(server, tmp_path):
+    server.route(IMAGE_URL, image(1200, 800))
+    dead = server.route("https://www.example-agency.com/photographers/jane-smith", Answer(status=404))
+    extra = image_lines(IMAGE_URL, 400) + f"  credit: Jane Smith via [Example Agency]({dead})\n"
+    issue = write_issue(tmp_path, [STORY_URL], extra=extra)
+    _, report = check("--links", issue)
+    credit_line = IMAGE_LINE + 4
+    assert placed(report) == [("DW306", credit_line, len("  credit: Jane Smith via [Example Agency](") + 1)]
 
 
 def test_a_teaser_image_without_a_width_is_measured_at_the_teasers_width(server, tmp_path):

@@ -1,7 +1,7 @@
 """Every web address a reader of the issue can meet, and where it is written.
 
 The editor's links (lead, items, State Department, teasers, footer texts), the
-images, and the house's own links (masthead, logo, donate button, social
+images and their credits, and the house's own links (masthead, logo, donate button, social
 accounts, unsubscribe page, the house's footer texts), each placed at its line
 in the issue or in house.yaml.
 """
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from composer import markdown
 from composer.checks.registry import Context
 from composer.model.edition import Edition
+from composer.model.issue import Image
 from composer.yamlsource import Source, load_yaml
 
 # The widths the templates give an image that declares none (parts/header and parts/teasers).
@@ -51,23 +52,33 @@ class _Places:
         self.uses: dict[tuple[tuple, str], int] = {}
 
     def of(self, loc: tuple, href: str | None = None) -> tuple[int, int]:
+        """Where the value at `loc` is written, or `href` inside it; a value the file leaves to its default
+        is placed where the nearest part of it that the file does write begins."""
         if self.source is None:
             return 1, 1
-        if href is None:
+        if href is None or loc not in self.source.values:
             return self.source.position(loc)
         nth = self.uses.get((loc, href), 0)
         self.uses[(loc, href)] = nth + 1
         return self.source.locate(loc, href, nth)
 
     def link(self, loc: tuple, url: str, box: Box | None = None) -> Link:
-        return Link(url, self.path, self.of(loc) if box else self.of(loc, url), box)
+        """A field that is a link."""
+        return Link(url, self.path, self.of(loc), box)
 
     def prose(self, loc: tuple, text: str) -> Iterator[Link]:
+        """The links inside a field of Markdown."""
         for href in markdown.links(text):
-            yield self.link(loc, href)
+            yield Link(href, self.path, self.of(loc, href))
 
     def box(self, loc: tuple, width: int | None, default: int, height: int) -> Box:
         return Box(width or default, height, self.of((*loc, "height")))
+
+    def image(self, loc: tuple, image: Image, default_width: int) -> Iterator[Link]:
+        """An issue's image, and the links of its credit ("Jane Smith via [Reuters](…)")."""
+        yield self.link((*loc, "url"), image.url, self.box(loc, image.width, default_width, image.height))
+        if image.credit:
+            yield from self.prose((*loc, "credit"), image.credit)
 
 
 def _issue_links(edition: Edition) -> Iterator[Link]:
@@ -76,14 +87,11 @@ def _issue_links(edition: Edition) -> Iterator[Link]:
     for loc, text in Context(edition, "", "").prose():
         yield from places.prose(loc, text)
     if issue.image:
-        yield places.link(("image", "url"), issue.image.url,
-                          places.box(("image",), issue.image.width, TOP_IMAGE_WIDTH, issue.image.height))
+        yield from places.image(("image",), issue.image, TOP_IMAGE_WIDTH)
     for n, teaser in enumerate(issue.teasers):
         yield places.link(("teasers", n, "url"), teaser.url)
         if teaser.image:
-            loc = ("teasers", n, "image")
-            yield places.link((*loc, "url"), teaser.image.url,
-                              places.box(loc, teaser.image.width, TEASER_IMAGE_WIDTH, teaser.image.height))
+            yield from places.image(("teasers", n, "image"), teaser.image, TEASER_IMAGE_WIDTH)
 
 
 def _house_links(edition: Edition) -> Iterator[Link]:

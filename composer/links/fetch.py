@@ -65,7 +65,7 @@ async def _fetch_all(targets: dict[str, bool], settings: LinkSettings) -> dict[s
 
 
 def _failed(url: str, problem, detail: str, method=None) -> Observation:
-    return Observation(final_url=url, problem=problem, detail=detail, method=method, tries=1, checked=now())
+    return Observation(final_url=url, problem=problem, detail=detail.rstrip("."), method=method, tries=1, checked=now())
 
 
 class _Fetcher:
@@ -98,7 +98,11 @@ class _Fetcher:
         return seen.status >= 400
 
     async def _once(self, method: str, url: str, image: bool) -> Observation:
-        async with self.sites[(httpx.URL(url).host or "").lower()], self.everyone:
+        try:
+            site = (httpx.URL(url).host or "").lower()
+        except (httpx.InvalidURL, UnicodeError) as error:
+            return _failed(url, "failed", f"not an address httpx can ask: {error}", method)
+        async with self.sites[site], self.everyone:
             try:
                 async with asyncio.timeout(self.settings.timeout):
                     return await self._request(method, url, image)
@@ -106,9 +110,9 @@ class _Fetcher:
                 return _failed(url, "timeout", f"no answer within {self.settings.timeout:g} s", method)
             except httpx.TooManyRedirects:
                 return _failed(url, "redirect loop", f"more than {MAX_REDIRECTS} redirects", method)
-            except (httpx.ConnectError, httpx.NetworkError) as error:
+            except httpx.NetworkError as error:
                 return _failed(url, "unreachable", str(error) or type(error).__name__, method)
-            except (httpx.HTTPError, httpx.InvalidURL) as error:
+            except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as error:
                 return _failed(url, "failed", f"{type(error).__name__}: {error}", method)
 
     async def _request(self, method: str, url: str, image: bool) -> Observation:
