@@ -309,6 +309,40 @@ def test_link_options_that_do_not_go_together(tmp_path, options, message):
     assert result.exit_code == 2 and result.stderr.strip() == message
 
 
+def test_the_check_runs_inside_a_program_that_runs_an_event_loop(server, tmp_path):
+    import asyncio
+
+    dead = server.route("https://apnews.com/article/withdrawn-story", Answer(status=404))
+    issue = write_issue(tmp_path, [dead])
+
+    async def embedded():
+        return check("--links", issue)
+
+    _, report = asyncio.run(embedded())
+    assert placed(report) == [("DW306", FIRST_ITEM_LINE, URL_COLUMN)]
+
+
+def test_ctrl_c_stops_the_check_in_one_line_and_records_nothing(server, tmp_path):
+    import os
+    import signal
+    import time
+
+    slow = server.route("https://www.example-wire.com/slow", Answer(delay=20))
+    issue = write_issue(tmp_path, [slow], house="links:\n  timeout: 30\n")
+    process = subprocess.Popen([sys.executable, "-m", "composer", "check", "--links", str(issue)], cwd=ROOT,
+                               env={**os.environ, TEST_SERVER: server.address}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    for _ in range(300):
+        if server.asked(slow):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert err.strip() == "error: the link check was interrupted; nothing was recorded"
+    assert not issue.with_name("2024-01-12.links.json").exists()
+
+
 def imported_modules(*args: str, env: dict | None = None) -> set[str]:
     import os
 

@@ -20,6 +20,7 @@ import logging
 import os
 import warnings
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -49,7 +50,21 @@ def fetch_all(targets: dict[str, bool], settings: LinkSettings) -> dict[str, Obs
     """What each address answers; `targets` maps each address to whether it is an image."""
     if not targets:
         return {}
-    return asyncio.run(_fetch_all(targets, settings))
+    try:
+        return _run(_fetch_all(targets, settings))
+    except KeyboardInterrupt:
+        raise CommandError("the link check was interrupted; nothing was recorded") from None
+
+
+def _run(coroutine):
+    """asyncio.run, or the same in a thread of its own when this thread already runs an event loop
+    (a program composer is embedded in, or a browser test driving Playwright)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _fetch_all(targets: dict[str, bool], settings: LinkSettings) -> dict[str, Observation]:
