@@ -311,6 +311,7 @@ def test_link_options_that_do_not_go_together(tmp_path, options, message):
 
 def test_the_check_runs_inside_a_program_that_runs_an_event_loop(server, tmp_path):
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     dead = server.route("https://apnews.com/article/withdrawn-story", Answer(status=404))
     issue = write_issue(tmp_path, [dead])
@@ -318,7 +319,9 @@ def test_the_check_runs_inside_a_program_that_runs_an_event_loop(server, tmp_pat
     async def embedded():
         return check("--links", issue)
 
-    _, report = asyncio.run(embedded())
+    # In a thread of its own: this one may already run Playwright's loop, which would refuse asyncio.run here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        _, report = pool.submit(asyncio.run, embedded()).result()
     assert placed(report) == [("DW306", FIRST_ITEM_LINE, URL_COLUMN)]
 
 
