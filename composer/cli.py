@@ -245,7 +245,7 @@ def broadcast(
     from composer.progress import PlainProgress, TerminalProgress
 
     with outcome():
-        mailing = prepare_broadcast(issue, readers, dry_run=dry_run, restart=restart, warn=warn)
+        mailing = prepare_broadcast(issue, readers, dry_run=dry_run, restart=restart, warn=warn, yes=yes)
     complete = True
     try:
         with outcome(interrupted="stopped at once: the batch in flight may have been accepted; run again to resume"):
@@ -289,18 +289,30 @@ class Format(StrEnum):
 
 
 @app.command(cls=Command, epilog=examples("composer check issues/2024-01-12.yaml",
-                                          "composer check issues/ --strict --format json"))
+                                          "composer check issues/ --strict --format json",
+                                          "composer check issue.yaml --links"))
 def check(
     issues: Annotated[list[Path], typer.Argument(help="Issue files, or folders of them.", show_default=False)],
     output_format: Annotated[Format, typer.Option("--format", help="text, or json for editors and CI.",
                                                   metavar="text|json")] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     spam: Annotated[bool, typer.Option("--spam", help="Also score the message with SpamAssassin (offline).")] = False,
+    links: Annotated[bool, typer.Option("--links", help="Also fetch every link and image, and record what they "
+                                        "answered in <issue>.links.json.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="With --links: replay <issue>.links.json instead, "
+                                          "without the network.")] = False,
+    changed: Annotated[bool, typer.Option("--changed", help="With --links: report pages changed since "
+                                          "<issue>.links.json was recorded, and record nothing.")] = False,
 ) -> None:
     """Check issues before sending: findings as file:line:col: severity code message."""
-    from composer.commands.check import check_report, summary_line, text_lines
+    from composer.commands.check import check_report, link_mode, summary_line, text_lines
+
+    try:
+        mode = link_mode(links, offline, changed)
+    except ValueError as error:
+        misused(str(error))
     with outcome(not_done=EXIT_PROBLEMS):
-        result = check_report(issues, strict=strict, spam=spam)
+        result = check_report(issues, strict=strict, spam=spam, links=mode)
     if output_format is Format.json:
         typer.echo(redact(json.dumps(result, indent=2, ensure_ascii=False)))  # a document: its lines are its own
     else:

@@ -47,6 +47,18 @@ def issue_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def server(monkeypatch):
+    """The link check's local web server (tests/link_server.py): every request of the test goes to it, and
+    it answers every address not routed with a story page."""
+    from link_server import STORY, LinkServer, page
+
+    running = LinkServer(default=page("Talks resume", STORY)).start()
+    monkeypatch.setenv("COMPOSER_LINKS_TEST_SERVER", running.address)
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     from browser import launch, sync_playwright

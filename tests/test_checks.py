@@ -21,6 +21,8 @@ EXPECTED = {
     "DW002": (122, 36),  # the ` #` that cuts the last item short
     "DW101": (87, 5),    # the first item, which lost its link
     "DW102": (87, 5),    # the first item, linking only the newsletter's own site
+    "DW103": (91, 26),   # [the New York Times](https://apnews.com/…)
+    "DW104": (90, 66),   # "according to the New York Times", linking only the Pentagon
     "DW201": (88, 8),    # "next Tuesday"
     "DW202": (15, 38),   # "March 20" in the lead
     "DW203": (88, 8),    # "Tuesday, March 15"

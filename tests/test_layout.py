@@ -49,6 +49,8 @@ LAZY = {
     "botocore": "boto3's own",
     "jwt": "only for publishing to Ghost",
     "feedgen": "only for the web edition's Atom feed",
+    "composer.links.fetch": "httpx, trafilatura and Pillow: only when `check --links` fetches",
+    "tld": "the Public Suffix List, read only when links were fetched and one was redirected",
     "uvicorn": "only for the preview",
     "watchfiles": "only for the preview",
 }

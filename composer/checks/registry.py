@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from composer import markdown
 from composer.codes import CODES, severity
 from composer.diagnostics import Diagnostic
 from composer.model.edition import Edition
+
+if TYPE_CHECKING:
+    from composer.links.lock import LinkCheck
 
 Rule = Callable[["Context"], None]
 RULES: list[tuple[tuple[str, ...], Rule]] = []
@@ -41,6 +45,7 @@ class Context:
     with_spam: bool = False
     findings: list[Diagnostic] = field(default_factory=list)
     spam_report: dict | None = None
+    link_check: LinkCheck | None = None  # what the links answered, with `check --links`
 
     @property
     def issue(self):
@@ -66,18 +71,7 @@ class Context:
 
     def prose(self) -> Iterator[tuple[tuple, str]]:
         """(loc, Markdown source) of every prose field the editor wrote."""
-        yield ("lead",), self.issue.lead
-        for n, item in enumerate(self.issue.items):
-            yield ("items", n), item
-        if self.issue.state_department:
-            yield ("state_department",), self.issue.state_department
-        if self.issue.state_department_note:
-            yield ("state_department_note",), self.issue.state_department_note
-        for n, teaser in enumerate(self.issue.teasers):
-            yield ("teasers", n, "summary"), teaser.summary
-        for name in ("appeal", "subscribe"):
-            if getattr(self.issue.footer, name):
-                yield ("footer", name), getattr(self.issue.footer, name)
+        return self.edition.prose()
 
     def links(self) -> Iterator[tuple[tuple, str, str]]:
         """(loc, href, link text) of every link the editor wrote."""

@@ -23,6 +23,7 @@ from composer.audience import read_list
 from composer.commands.send import Echo, render_for_sending
 from composer.diagnostics import ComposerError, DeliveryError
 from composer.ledger import Ledger, Loaded, Pending, ledger_path, now
+from composer.links.gate import guard_send
 from composer.model.fields import is_https
 from composer.pipeline import Rendered
 from composer.progress import Progress
@@ -177,13 +178,14 @@ def _check_unsubscribe_url(rendered: Rendered) -> None:
         )
 
 
-def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn: Echo) -> ListSend:
+def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn: Echo, yes: bool = False) -> ListSend:
     """The issue rendered and checked, the list read into the ledger, the provider ready: nothing sent."""
     if not list_file.is_file():
         raise ComposerError.at(list_file, "no such list; give the path of a CSV file with an `email` column")
     rendered = render_for_sending(issue, warn)
     rendered.edition.require_ready("sent to the list")
     _check_unsubscribe_url(rendered)
+    guard_send(issue, rendered.edition, yes=yes or dry_run, warn=warn)  # a dead link on record stops the send
     secret = unsubscribe_secret()
     sender = provider_for(rendered.edition)
     section = delivery(rendered.edition)

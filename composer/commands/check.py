@@ -7,7 +7,8 @@ from pathlib import Path
 from composer.checks import run_checks
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
-from composer.pipeline import issue_files, render
+from composer.links.check import Mode, link_checks, link_mode  # noqa: F401  (link_mode: for the command line)
+from composer.pipeline import Rendered, issue_files, render
 from composer.wording import counted
 
 
@@ -17,22 +18,31 @@ def one_decimal(score: float, sign: str = "") -> str:
     return f"{rounded:{sign}.1f}"
 
 
-def check_report(named: list[Path], *, strict: bool = False, spam: bool = False) -> dict:
+def check_report(named: list[Path], *, strict: bool = False, spam: bool = False, links: Mode | None = None) -> dict:
     """The findings for every issue named (files, or folders of them), in the documented JSON shape
     (check_schema.json). A file that cannot be built at all is reported through its refusals (DW001, DW101).
+    With `links`, every issue's links are fetched (or replayed from its lock file) first, all at once.
     """
     paths = issue_files(named)
     if not paths:
         raise ComposerError.at(named[0], "no issue files found; give a .yaml file or a folder of them")
-    files = []
+    outcomes: dict[Path, Rendered | ComposerError] = {}
     for path in paths:
-        entry: dict = {"path": str(path)}
         try:
-            rendered = render(path)
+            outcomes[path] = render(path)
         except ComposerError as error:
-            findings = error.diagnostics
+            outcomes[path] = error
+    answered = {}
+    if links:
+        answered = link_checks({p: o.edition for p, o in outcomes.items() if isinstance(o, Rendered)}, links)
+    files = []
+    for path, outcome in outcomes.items():
+        entry: dict = {"path": str(path)}
+        if isinstance(outcome, ComposerError):
+            findings = outcome.diagnostics
         else:
-            checked = run_checks(rendered.edition, rendered.html, rendered.text, with_spam=spam)
+            checked = run_checks(outcome.edition, outcome.html, outcome.text, with_spam=spam,
+                                 link_check=answered.get(path))
             findings = checked.findings
             if checked.spam is not None:
                 entry["spam"] = checked.spam

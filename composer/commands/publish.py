@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from composer.commands.send import Echo, check_recipients, render_for_sending
 from composer.diagnostics import DeliveryError
+from composer.links.gate import guard_send
 from composer.platforms.platform import SendsTests
 from composer.platforms.registry import platform_for
 from composer.platforms.state import PublishState
@@ -53,8 +54,9 @@ def publish(issue: Path, *, platform: str | None, send_now: bool, when: datetime
     reviewers = [r.address for r in check_recipients(test_to, option="--test-to")] if test_to else []
     rendered = render_for_sending(issue, warn)
     edition = rendered.edition
-    if send_now:  # a draft may be saved at the platform for review, never sent from it
-        edition.require_ready("sent to the list")
+    if send_now:
+        edition.require_ready("sent to the list")  # a draft may be saved at the platform for review, not sent
+        guard_send(issue, edition, yes=yes, warn=warn)  # a dead link on record stops it (composer/links/gate.py)
     chosen = platform_for(edition, platform)
     try:
         return _publish(chosen, rendered, issue, send_now=send_now, when=when, ask=ask, yes=yes, echo=echo,

@@ -6,6 +6,7 @@ property is something a renderer or a check would otherwise work out itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,23 @@ class Edition:
 
     def position(self, loc: tuple, *, key: bool = False) -> tuple[int, int]:
         return self.source.position(loc, key=key) if self.source else (1, 1)
+
+    def prose(self) -> Iterator[tuple[tuple, str]]:
+        """(loc, Markdown source) of every prose field the editor wrote: what the checks and the link
+        checker read."""
+        issue = self.issue
+        yield ("lead",), issue.lead
+        for n, item in enumerate(issue.items):
+            yield ("items", n), item
+        if issue.state_department:
+            yield ("state_department",), issue.state_department
+        if issue.state_department_note:
+            yield ("state_department_note",), issue.state_department_note
+        for n, teaser in enumerate(issue.teasers):
+            yield ("teasers", n, "summary"), teaser.summary
+        for name in ("appeal", "subscribe"):
+            if getattr(issue.footer, name):
+                yield ("footer", name), getattr(issue.footer, name)
 
     def require_ready(self, action: str = "sent to readers") -> None:
         """Refuse a draft, at its `status:` line, for what only a finished issue may do."""

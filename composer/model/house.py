@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from composer.links.settings import LinkSettings
 from composer.model.fields import (
     COLOR_PATTERN,
     MAX_HEIGHT,
@@ -313,6 +314,8 @@ class House(Model):
     platform: Platform = Field(
         default=Platform(), description="Where `composer publish` creates drafts: `provider` and its settings.")
     tracking: Tracking = Field(default=Tracking(), description="utm_ tags on outbound links.")
+    links: LinkSettings = Field(
+        default=LinkSettings(), description="How `check --links` fetches links, and the outlets the house knows.")
 
     @property
     def newsletter_slug(self) -> str:
