@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import typing
 from dataclasses import replace
 from pathlib import Path
@@ -254,8 +255,30 @@ def validate_part(path: Path | None, model: type[M], at: tuple[str, ...]) -> M:
     return validated  # type: ignore[return-value]
 
 
+# Each folder's house as last read, by the file's identity: a folder of 500 issues reads it once, and an
+# edited house.yaml (the preview) is read again.
+_houses: dict[tuple[str, tuple[int, int, int] | None], tuple[House, Path | None]] = {}
+
+
 def load_house(folder: Path) -> tuple[House, Path | None]:
     """The house config in `folder`, or the built-in house when there is none: (house, theme folder)."""
+    path = folder / HOUSE_FILE
+    key: tuple[str, tuple[int, int, int] | None]
+    try:
+        found = path.stat()
+        key = (os.path.realpath(folder), (found.st_ino, found.st_size, found.st_mtime_ns))
+    except FileNotFoundError:
+        key = (os.path.realpath(folder), None)
+    except OSError:  # a link that loops: read it, and say so
+        return _read_house(folder)
+    if key not in _houses:
+        if len(_houses) > 64:
+            _houses.clear()
+        _houses[key] = _read_house(folder)
+    return _houses[key]
+
+
+def _read_house(folder: Path) -> tuple[House, Path | None]:
     path = folder / HOUSE_FILE
     if not path.exists() and not path.is_symlink():  # a link that loops or leads nowhere is a mistake, not "none"
         return House(), None

@@ -251,10 +251,13 @@ def inline_findings(source: str, *, allow_links: bool = False) -> list[Diagnosti
     return findings
 
 
+# Kept, as the parses are: the templates render each field, and the completeness check renders it again.
+@lru_cache(maxsize=4096)
 def to_html(source: str) -> str:
     return _md.renderer.render(list(parse(source)), _md.options, {})
 
 
+@lru_cache(maxsize=4096)
 def inline_to_html(source: str) -> str:
     return _md.renderer.render(list(parse_inline(source)), _md.options, {})
 

@@ -7,6 +7,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -108,9 +109,8 @@ def write_all(files: dict[Path, bytes]) -> None:
             staged.append((temp, target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
             os.chmod(temp, 0o644)
+        _sync([temp for temp, _ in staged])
         with folder_lock([target.parent for target in files]):
             for temp, target in staged:
                 backups.append((_keep(target), target.exists(), target))
@@ -128,6 +128,25 @@ def write_all(files: dict[Path, bytes]) -> None:
         for backup, _, _ in backups:
             if backup and os.path.exists(backup):
                 os.unlink(backup)
+
+
+def _sync(paths: list[str]) -> None:
+    """Every file on disk before any is renamed into place. One fsync after another costs a folder of 500
+    issues about 6 s; the disk takes them side by side (fsync lets go of the GIL), in a fraction of it."""
+
+    def sync(path: str) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    if len(paths) <= 2:
+        for path in paths:
+            sync(path)
+        return
+    with ThreadPoolExecutor(max_workers=min(32, len(paths))) as pool:
+        list(pool.map(sync, paths))  # list(): an OSError in any of them is raised here
 
 
 def _keep(target: Path) -> str | None:

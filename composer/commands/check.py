@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from composer.checks import run_checks
 from composer.codes import ERROR
 from composer.diagnostics import ComposerError, Diagnostic
 from composer.links.check import Mode, link_checks, link_mode  # noqa: F401  (link_mode: for the command line)
+from composer.links.lock import LinkCheck
+from composer.parallel import in_order
 from composer.pipeline import Rendered, issue_files, render
 from composer.wording import counted
 
@@ -26,33 +29,50 @@ def check_report(named: list[Path], *, strict: bool = False, spam: bool = False,
     paths = issue_files(named)
     if not paths:
         raise ComposerError.at(named[0], "no issue files found; give a .yaml file or a folder of them")
-    outcomes: dict[Path, Rendered | ComposerError] = {}
-    for path in paths:
-        try:
-            outcomes[path] = render(path)
-        except ComposerError as error:
-            outcomes[path] = error
-    answered = {}
-    if links:
-        answered = link_checks({p: o.edition for p, o in outcomes.items() if isinstance(o, Rendered)}, links)
-    files = []
-    for path, outcome in outcomes.items():
-        entry: dict = {"path": str(path)}
-        if isinstance(outcome, ComposerError):
-            findings = outcome.diagnostics
-        else:
-            checked = run_checks(outcome.edition, outcome.html, outcome.text, with_spam=spam,
-                                 link_check=answered.get(path))
-            findings = checked.findings
-            if checked.spam is not None:
-                entry["spam"] = checked.spam
-        entry["findings"] = [f.as_dict() for f in findings]
-        files.append(entry)
+    if links is None:  # each issue on its own: rendered and checked on every core
+        files = in_order(partial(_checked_entry, spam=spam), paths, warm=_warm)
+    else:  # every issue's links fetched together first, then each issue checked with what they answered
+        files = _checked_with_links(paths, spam, links)
     every = [f for entry in files for f in entry["findings"]]
     errors = sum(f["severity"] == ERROR for f in every)
     warnings = len(every) - errors
     return {"version": 1, "files": files,
             "summary": {"errors": errors, "warnings": warnings, "failed": bool(errors or (strict and warnings))}}
+
+
+def _warm() -> None:
+    import composer.render_html  # noqa: F401  (once, before the work is shared out)
+
+
+def _entry(path: Path, outcome: Rendered | ComposerError, spam: bool, link_check: LinkCheck | None = None) -> dict:
+    """One issue's part of the report: its refusals, or its findings (and spam score)."""
+    entry: dict = {"path": str(path)}
+    if isinstance(outcome, ComposerError):
+        findings = outcome.diagnostics
+    else:
+        checked = run_checks(outcome.edition, outcome.html, outcome.text, with_spam=spam, link_check=link_check)
+        findings = checked.findings
+        if checked.spam is not None:
+            entry["spam"] = checked.spam
+    entry["findings"] = [f.as_dict() for f in findings]
+    return entry
+
+
+def _rendered(path: Path) -> Rendered | ComposerError:
+    try:
+        return render(path)
+    except ComposerError as error:
+        return error
+
+
+def _checked_entry(path: Path, spam: bool) -> dict:
+    return _entry(path, _rendered(path), spam)
+
+
+def _checked_with_links(paths: list[Path], spam: bool, links: Mode) -> list[dict]:
+    outcomes = {path: _rendered(path) for path in paths}
+    answered = link_checks({p: o.edition for p, o in outcomes.items() if isinstance(o, Rendered)}, links)
+    return [_entry(path, outcome, spam, answered.get(path)) for path, outcome in outcomes.items()]
 
 
 def text_lines(report: dict) -> list[str]:

@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from composer import __version__, limits
@@ -30,6 +31,7 @@ from composer.loader import HOUSE_FILE, load_edition, load_house
 from composer.model.edition import Edition
 from composer.model.house import House
 from composer.output import prepare_folder, write_all
+from composer.parallel import in_order
 from composer.theme import default_theme_dir, environment
 from composer.web.feeds import FEED_SIZE, atom, json_feed, sitemap
 from composer.web.layout import ATOM, JSON_FEED, PER_PAGE, SITEMAP, Layout, layout
@@ -123,6 +125,20 @@ def _render_issue(path: Path, lay: Layout, source_hash: str) -> tuple[str, Entry
         raise ComposerError(errors)
     html, entry = render_page(edition, lay, source_hash)
     return html, entry, findings
+
+
+def _publishable(job: tuple[Path, str], lay: Layout, today: date, include_future: bool
+                 ) -> Diagnostic | ComposerError | tuple[str, Entry, list[Diagnostic]]:
+    """One issue's page (its html, entry and findings), or why it stays off the site for now, or its problems."""
+    path, source_hash = job
+    try:
+        return _held_back(path, today, include_future) or _render_issue(path, lay, source_hash)
+    except ComposerError as error:
+        return error
+
+
+def _warm() -> None:
+    import composer.render_html  # noqa: F401  (once, before the work is shared out)
 
 
 def _held_back(path: Path, today: date, include_future: bool) -> Diagnostic | None:
@@ -273,33 +289,44 @@ def build_site(folder: Path, out: Path, *, base_url: str | None = None, strict_a
         if kept and (out / kept.file).is_file():
             entries.append(kept)  # its previous page stays, as `build` leaves an issue's previous files
 
+    # Read and compared here; the issues to render are rendered on every core, then taken in order.
+    plan: list[tuple[Path, Entry | list[Diagnostic] | str]] = []  # kept as it was, refused, or its hash
     for path in paths:
         try:
             data = limits.read_bounded(path)  # refuses a named pipe, which read_bytes would wait on for ever
         except ComposerError as error:
-            not_published(path, error.diagnostics)
+            plan.append((path, error.diagnostics))
             continue
         except OSError as error:
-            not_published(path, [Diagnostic(path=str(path), message=f"cannot read this issue ({error.strerror})")])
+            plan.append((path, [Diagnostic(path=str(path), message=f"cannot read this issue ({error.strerror})")]))
             continue
         source_hash = _digest(data)
         old = previous.get(str(path.name))
-        try:
-            if old and old.hash == source_hash and (out / old.file).is_file():
-                if date.fromisoformat(old.date) <= today or include_future:
-                    entries.append(old)
-                    continue
-            held_back = _held_back(path, today, include_future)
-            if held_back:
-                report.left_out.append(held_back)
-                continue
-            html, entry, findings = _render_issue(path, lay, source_hash)
-        except ComposerError as error:
-            not_published(path, error.diagnostics)
+        if old and old.hash == source_hash and (out / old.file).is_file() and (
+                date.fromisoformat(old.date) <= today or include_future):
+            plan.append((path, old))
+        else:
+            plan.append((path, source_hash))
+    to_render = [(path, step) for path, step in plan if isinstance(step, str)]
+    rendered = iter(in_order(partial(_publishable, lay=lay, today=today, include_future=include_future), to_render,
+                             warm=_warm))
+    for path, step in plan:
+        if isinstance(step, Entry):
+            entries.append(step)
             continue
-        report.warnings += findings
-        pages[entry.file] = html.encode("utf-8")
-        entries.append(entry)
+        if isinstance(step, list):
+            not_published(path, step)
+            continue
+        outcome = next(rendered)
+        if isinstance(outcome, Diagnostic):
+            report.left_out.append(outcome)
+        elif isinstance(outcome, ComposerError):
+            not_published(path, outcome.diagnostics)
+        else:
+            html, entry, findings = outcome
+            report.warnings += findings
+            pages[entry.file] = html.encode("utf-8")
+            entries.append(entry)
     if problems and (strict_all or not entries):
         raise ComposerError(problems)
     if not entries:

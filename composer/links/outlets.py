@@ -98,8 +98,16 @@ class Outlets:
 
     def owner(self, url: str) -> Outlet | None:
         """The outlet whose site `url` is on; the most specific site wins (asia.nikkei.com over nikkei.com)."""
-        best = max(self.outlets, key=lambda outlet: outlet.site_match(url), default=None)
-        return best if best is not None and best.owns(url) else None
+        return _owner(self, (urlsplit(url).hostname or "").lower())
+
+
+@lru_cache(maxsize=4096)
+def _owner(outlets: Outlets, host: str) -> Outlet | None:
+    """The outlet of a host name: its own name, then each name it is under (news.bbc.co.uk, bbc.co.uk, …),
+    the first a site of an outlet. Asked for every link of every issue, so answered once per host."""
+    sites = {domain: outlet for outlet in reversed(outlets.outlets) for domain in outlet.domains}
+    labels = host.split(".")
+    return next((sites[name] for n in range(len(labels)) if (name := ".".join(labels[n:])) in sites), None)
 
 
 @lru_cache(maxsize=16)

@@ -205,14 +205,23 @@ class Smtp:
         try:
             running = lanes
             while running:
-                answer = answers.get()
-                if answer is finished:
-                    running -= 1
-                elif isinstance(answer, BaseException):
-                    failure = failure or answer
-                    halt.set()
-                else:
-                    yield answer
+                # What has come in while the last answers were recorded goes together: one ledger commit.
+                ready, waiting = [], [answers.get()]
+                while waiting:
+                    answer = waiting.pop()
+                    if answer is finished:
+                        running -= 1
+                    elif isinstance(answer, BaseException):
+                        failure = failure or answer
+                        halt.set()
+                    else:
+                        ready += answer
+                    try:
+                        waiting.append(answers.get_nowait())
+                    except queue.Empty:
+                        pass
+                if ready:
+                    yield ready
         finally:
             halt.set()  # also when the send is torn down (a second Ctrl-C): each ends its message in flight
             for worker in workers:
