@@ -49,7 +49,7 @@ LAZY = {
     "botocore": "boto3's own",
     "jwt": "only for publishing to Ghost",
     "feedgen": "only for the web edition's Atom feed",
-    "uvicorn": "only for the preview",
+    "uvicorn": "only for the preview and the unsubscribe endpoint",
     "watchfiles": "only for the preview",
 }
 

@@ -257,10 +257,10 @@ def test_unsubscribe_tokens_verify_only_with_their_secret():
     assert verify_unsubscribe_token(token, LIST_SECRET) == "Ann.Lee@example.org"
     assert verify_unsubscribe_token(token) == "Ann.Lee@example.org"  # the secret from the environment
     assert verify_unsubscribe_token(token, "another-secret-0123456") is None
-    encoded, mac = token.split(".")
-    forged = make_unsubscribe_token("bob@example.org", LIST_SECRET).split(".")[0] + "." + mac
+    encoded, key_id, day, mac = token.split(".")
+    forged = ".".join([make_unsubscribe_token("bob@example.org", LIST_SECRET).split(".")[0], key_id, day, mac])
     assert verify_unsubscribe_token(forged, LIST_SECRET) is None
-    for garbage in ("", ".", "not-a-token", encoded, "@@@.###"):
+    for garbage in ("", ".", "not-a-token", encoded, "@@@.###", f"{encoded}.{key_id}.{day}", f"{encoded}.{mac}"):
         assert verify_unsubscribe_token(garbage, LIST_SECRET) is None
     assert LIST_SECRET not in token and "@" not in token
 
