@@ -193,7 +193,8 @@ def broadcast(
     restart: Annotated[
         bool, typer.Option("--restart", help="Send a changed issue to the readers not yet sent.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal); send "
+                                                    "even when the suppression list's feedback is stale.")] = False,
 ) -> None:
     """Send ISSUE to every reader of LIST through the house's own provider, exactly once, with a ledger
     beside the issue that a rerun resumes from."""
@@ -314,6 +315,8 @@ def new(
         made = new_issue(folder, on=day, copy_from=copy_from)
     say(f"wrote {made.path}")
     say(f"wrote {made.schema_path}")
+    if made.gitignore:
+        say(f"wrote {made.gitignore} (ledgers, suppression lists, outboxes and publish state stay out of git)")
 
 
 @app.command(cls=Command, epilog=examples("composer schema -o issue.schema.json", "composer schema --house"))
