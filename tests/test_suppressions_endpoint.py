@@ -121,3 +121,36 @@ def test_the_token_in_the_path(tmp_path, monkeypatch):
         assert suppressed(tmp_path) == []
         assert client.post(f"/u/{token}/", data=ONE_CLICK).status_code == 200
     assert suppressed(tmp_path) == ["ann@example.org"]
+
+
+def test_the_asgi_app_behind_a_server_of_the_houses_own(house):
+    """`uvicorn --factory composer.suppressions.app:from_environment`, as a house deploys it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from conftest import ROOT
+    from mail_servers import free_port
+
+    port = free_port()
+    env = os.environ | {"COMPOSER_HOUSE_FOLDER": str(house), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "composer.suppressions.app:from_environment",
+                               "--port", str(port), "--no-access-log"], env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    token = make_unsubscribe_token("ann@example.org", LIST_SECRET)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, server.communicate()
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}{PATH}{token}", data=ONE_CLICK, trust_env=False)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert suppressed(house) == ["ann@example.org"]
