@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from composer.addresses import Unfit
 from composer.diagnostics import ComposerError, DeliveryError
 from composer.loader import load_house
 from composer.model.house import House
@@ -45,6 +46,7 @@ FOLDER_VARIABLE = "COMPOSER_HOUSE_FOLDER"
 WEBHOOKS: dict[str, ModuleType] = {module.NAME: module for module in (ses, postmark, sendgrid, mailgun)}
 CLICK_BYTES = 4 * 1024  # a one-click POST is 26 bytes
 WEBHOOK_BYTES = 1024 * 1024  # SNS messages are at most 256 KB; SendGrid batches stay under 768 KB
+WEBHOOK_SHARE = 20  # webhooks may come this many times as often as one-click requests
 CLIENTS_KEPT = 10_000  # the rate limiter forgets the quietest clients past this many
 HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -111,6 +113,8 @@ class Endpoint:
         self.secrets = [unsubscribe_secret(), *old_secrets()]
         self.path, self.parameter = token_place(house)
         self.limiter = Limiter(self.settings.requests_per_minute)
+        # A provider posts its reports from a few addresses, many a minute during a send: a wider limit.
+        self.webhook_limiter = Limiter(self.settings.requests_per_minute * WEBHOOK_SHARE)
 
     def _page(self, html: str, status: int = 200) -> HTMLResponse:
         return HTMLResponse(html, status, headers=HEADERS)
@@ -136,6 +140,8 @@ class Endpoint:
             return self._page(page.refused(self.house, str(bad)), _STATUS[bad.kind])
         except Refused as refusal:
             return self._page(page.refused(self.house, str(refusal)), refusal.status)
+        except Unfit:  # a token made with the secret for something that is no address
+            return self._page(page.refused(self.house, "the link does not name an address"), 400)
         self.log(f"unsubscribed {page.masked(address)} (one-click)" if added else
                  f"{page.masked(address)} was already unsubscribed (one-click again)")
         return self._page(page.done(self.house, address))
@@ -162,7 +168,8 @@ class Endpoint:
 
     async def guard(self, request: Request, call_next) -> Response:
         client = request.client.host if request.client else "?"
-        if not self.limiter.allow(client):
+        webhook = request.url.path.startswith(self.settings.webhook_path.rstrip("/") + "/")
+        if not (self.webhook_limiter if webhook else self.limiter).allow(client):
             return PlainTextResponse("too many requests; try again in a minute\n", 429,
                                      headers={**HEADERS, "Retry-After": "60"})
         try:
