@@ -1,11 +1,9 @@
 """The command line: typer options, and the one place where errors become exit codes.
 
 Each command's work is in composer/commands/; every line printed goes through
-`say`, which keeps it one line and masks any configured secret (printable.py).
-
-Exit codes: 0 done; 1 not done for a reason outside the files (a provider's
-refusal, a port in use, a declined confirmation); 2 problems in the files, or
-a bad option, told as file:line:col lines; 130 stopped with Ctrl-C.
+`say`, which keeps it one line and masks any configured secret (printable.py),
+and every error becomes an exit code in `outcome` (cli_output.py). The
+`suppressions` commands are a group of their own (cli_suppressions.py).
 """
 
 from __future__ import annotations
@@ -18,19 +16,19 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from composer import __version__
 from composer.cli_help import Command, Group, examples
-from composer.diagnostics import CommandError, ComposerError
-from composer.printable import forget, printable, redact
+from composer.cli_output import EXIT_NOT_DONE, EXIT_PROBLEMS, misused, outcome, say, warn
+from composer.cli_suppressions import suppressions
+from composer.diagnostics import CommandError
+from composer.printable import forget, redact
 
 app = typer.Typer(
     cls=Group,
@@ -40,47 +38,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-EXIT_PROBLEMS = 2
-EXIT_NOT_DONE = 1
-EXIT_INTERRUPTED = 130
-
-
-def say(line: str, err: bool = False) -> None:
-    """Every line composer prints: one line, with no configured secret in it (printable.py)."""
-    typer.echo(printable(line), err=err)
-
-
-@contextmanager
-def outcome(interrupted: str | None = None, not_done: int = EXIT_NOT_DONE) -> Iterator[None]:
-    """Every command runs inside this: the errors it may raise, told one line each, as exit codes.
-    `not_done` is the code of a CommandError, for `check`, whose 1 already means "the issue failed"."""
-    try:
-        yield
-    except ComposerError as error:
-        for diagnostic in error.diagnostics:
-            say(str(diagnostic), err=True)
-        raise typer.Exit(EXIT_PROBLEMS) from None
-    except CommandError as error:
-        for line in error.lines:
-            say(f"error: {line}", err=True)
-        raise typer.Exit(not_done) from None
-    except KeyboardInterrupt:
-        if interrupted is None:
-            raise
-        say(interrupted, err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-
-
-def misused(message: str) -> NoReturn:
-    """A bad option, not a problem in a file: one line, no file:line:col; exit code 2 as for any usage error."""
-    say(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_PROBLEMS)
-
-
-def warn(line: str) -> None:
-    say(line, err=True)
-
 
 def _show_version(value: bool) -> None:
     if value:
@@ -236,7 +193,8 @@ def broadcast(
     restart: Annotated[
         bool, typer.Option("--restart", help="Send a changed issue to the readers not yet sent.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before sending (needed without a terminal); send "
+                                                    "even when the suppression list's feedback is stale.")] = False,
 ) -> None:
     """Send ISSUE to every reader of LIST through the house's own provider, exactly once, with a ledger
     beside the issue that a rerun resumes from."""
@@ -369,6 +327,8 @@ def new(
         made = new_issue(folder, on=day, copy_from=copy_from)
     say(f"wrote {made.path}")
     say(f"wrote {made.schema_path}")
+    if made.gitignore:
+        say(f"wrote {made.gitignore} (ledgers, suppression lists, outboxes and publish state stay out of git)")
 
 
 @app.command(cls=Command, epilog=examples("composer schema -o issue.schema.json", "composer schema --house"))
@@ -387,6 +347,9 @@ def schema(
     with outcome():
         size = write_schema(output, house=house)
     say(f"wrote {output}  ({size:,} bytes)")
+
+
+app.add_typer(suppressions, name="suppressions")
 
 
 def main() -> None:

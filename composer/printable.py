@@ -17,9 +17,12 @@ from urllib.parse import unquote
 # The secrets composer reads (credentials.py and boto3's), and any other variable named like one,
 # so that a provider added later is covered without a change here.
 KNOWN = ("POSTMARK_SERVER_TOKEN", "SENDGRID_API_KEY", "MAILGUN_API_KEY", "MAILCHIMP_API_KEY", "BUTTONDOWN_API_KEY",
-         "COMPOSER_SMTP_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+         "COMPOSER_SMTP_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "COMPOSER_SUPPRESSIONS_PASSWORD",
+         "COMPOSER_POSTMARK_WEBHOOK_PASSWORD", "MAILGUN_WEBHOOK_SIGNING_KEY")
+# Variables that hold several secrets, comma-separated: each is masked on its own.
+LISTS = ("COMPOSER_UNSUBSCRIBE_OLD_SECRETS",)
 # KEY, TOKEN… as a whole part of the name: GHOST_ADMIN_API_KEY is one, PIP_KEYRING_PROVIDER is not.
-_SECRET_NAME = re.compile(r"(?:^|_)(?:KEY|APIKEY|TOKEN|SECRET|PASSWORD|PASSWD)(?:$|_)", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"(?:^|_)(?:KEYS?|APIKEYS?|TOKENS?|SECRETS?|PASSWORDS?|PASSWD)(?:$|_)", re.IGNORECASE)
 SHORTEST = 6  # a shorter value would mask ordinary words; no real key is that short
 REDACTED = "[redacted]"
 # A run of base64, percent-escapes allowed in it: `Basic%20dXNlcjpzZWNyZXQ%3D` is base64 in a URL.
@@ -44,6 +47,7 @@ def secrets() -> list[str]:
     global _known
     if _known is None:
         found = {value.strip() for name, value in os.environ.items() if name in KNOWN or _SECRET_NAME.search(name)}
+        found |= {piece.strip() for name in LISTS for piece in os.environ.get(name, "").split(",")}
         _known = sorted((v for v in found if len(v) >= SHORTEST), key=len, reverse=True)
     return _known
 

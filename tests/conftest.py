@@ -78,3 +78,26 @@ def pytest_terminal_summary(terminalreporter):
     shots = [p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _SESSION_START] if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_line(f"browser screenshots: {len(shots)} in {SCREENSHOTS}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (tests/postgres.py); each test makes its own database."""
+    import postgres
+
+    server = postgres.start()
+    yield server
+    postgres.stop(server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_house(request, monkeypatch) -> str:
+    """The `suppressions:` lines of house.yaml for each store: SQLite beside it, or a fresh PostgreSQL database
+    with its password in the environment."""
+    if request.param == "sqlite":
+        return ""
+    import postgres
+
+    server = request.getfixturevalue("postgres_server")
+    monkeypatch.setenv("COMPOSER_SUPPRESSIONS_PASSWORD", postgres.PASSWORD)
+    return f"suppressions:\n  url: {server.url(server.new_database())}\n"

@@ -51,7 +51,7 @@ LAZY = {
     "feedgen": "only for the web edition's Atom feed",
     "composer.links.fetch": "httpx, trafilatura and Pillow: only when `check --links` fetches",
     "tld": "the Public Suffix List, read only when links were fetched and one was redirected",
-    "uvicorn": "only for the preview",
+    "uvicorn": "only for the preview and the unsubscribe endpoint",
     "watchfiles": "only for the preview",
 }
 

@@ -108,9 +108,10 @@ def test_ctrl_c_waits_for_the_messages_in_flight_then_stops(tmp_path: Path, list
     out, err = running.communicate(timeout=30)
     assert running.returncode == 1, err.decode()
     lines = out.decode().splitlines()
-    # Each connection ends the message it has in flight, and every message a server accepted is recorded.
+    # Each connection ends the message it has in flight, and every message a server accepted is recorded;
+    # the send stops there (the other connection may have gone on while the 5th was held).
     received = sum(inbox.count(a) for a in readers)
-    assert 5 <= received <= 4 + connections
+    assert 5 <= received < 12 if connections == 2 else received == 5
     assert lines[0] == f"sent {received} · failed 0 · not yet sent {12 - received} · skipped 0"
     assert "interrupted after the batch in flight was recorded" in lines
     assert {a for a, state in states(issue).items() if state == "sent"} == {a for a in readers if inbox.count(a)}
@@ -272,10 +273,10 @@ def test_unsubscribe_tokens_verify_only_with_their_secret():
     assert verify_unsubscribe_token(token, LIST_SECRET) == "Ann.Lee@example.org"
     assert verify_unsubscribe_token(token) == "Ann.Lee@example.org"  # the secret from the environment
     assert verify_unsubscribe_token(token, "another-secret-0123456") is None
-    encoded, mac = token.split(".")
-    forged = make_unsubscribe_token("bob@example.org", LIST_SECRET).split(".")[0] + "." + mac
+    encoded, key_id, day, mac = token.split(".")
+    forged = ".".join([make_unsubscribe_token("bob@example.org", LIST_SECRET).split(".")[0], key_id, day, mac])
     assert verify_unsubscribe_token(forged, LIST_SECRET) is None
-    for garbage in ("", ".", "not-a-token", encoded, "@@@.###"):
+    for garbage in ("", ".", "not-a-token", encoded, "@@@.###", f"{encoded}.{key_id}.{day}", f"{encoded}.{mac}"):
         assert verify_unsubscribe_token(garbage, LIST_SECRET) is None
     assert LIST_SECRET not in token and "@" not in token
 

@@ -15,22 +15,25 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from composer.addresses import Unfit
 from composer.audience import read_list
-from composer.commands.send import Echo, render_for_sending
+from composer.codes import ERROR
+from composer.commands.send import Echo
 from composer.diagnostics import ComposerError, DeliveryError
 from composer.ledger import Ledger, Loaded, Pending, ledger_path, now
 from composer.links.gate import guard_send
 from composer.model.fields import is_https
-from composer.pipeline import Rendered
+from composer.pipeline import Rendered, render_checked
 from composer.progress import Progress
 from composer.send.letter import Letter, Recipient
 from composer.send.pace import Pace
 from composer.send.provider import Provider, refused
 from composer.send.providers import delivery, provider_for
+from composer.suppressions.guard import SKIP_PREFIX, open_for_list_send, skip_suppressed
+from composer.suppressions.store import Store
 from composer.unsubscribe import PLACEHOLDER, make_unsubscribe_token, unsubscribe_secret
 from composer.wording import counted
 
@@ -59,6 +62,7 @@ class ListSend:
     loaded: Loaded
     batch_size: int
     pace: Pace
+    suppressions: Store
     stopped: str | None = None
     interrupted: bool = False
     stop: threading.Event = field(default_factory=threading.Event)  # set by Ctrl-C: the provider ends its requests
@@ -93,7 +97,12 @@ class ListSend:
         """The batch's readers with their tokens; a reader whose own headers would not be sound is skipped
         with the reason (the list reader leaves most of them out already), and the send goes on."""
         fit, unfit = [], []
+        # Asked again just before the batch goes: a reader who unsubscribed during the send is not mailed.
+        suppressed = self.suppressions.reasons_for([reader.key for reader in batch])
         for reader in batch:
+            if reader.key in suppressed:
+                unfit.append((reader.key, SKIP_PREFIX + suppressed[reader.key]))
+                continue
             recipient = Recipient(reader.address, reader.name, make_unsubscribe_token(reader.address, self.secret),
                                   reader.key)
             try:
@@ -146,6 +155,7 @@ class ListSend:
         if self.ledger.path is not None:
             self.ledger.release()
         self.ledger.close()
+        self.suppressions.close()
 
 
 @contextmanager
@@ -178,11 +188,23 @@ def _check_unsubscribe_url(rendered: Rendered) -> None:
         )
 
 
+def _render_for_list(issue: Path, warn: Echo) -> Rendered:
+    """The issue as `build` writes it; a list send also refuses the house's built-in unsubscribe link and
+    postal address (DW506): the law asks for the house's own."""
+    rendered, warnings = render_checked(issue)
+    own = [replace(w, severity=ERROR, fix=(w.fix or "") + " before a list send") for w in warnings if w.code == "DW506"]
+    if own:
+        raise ComposerError(own)
+    for warning in warnings:
+        warn(str(warning))
+    return rendered
+
+
 def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn: Echo, yes: bool = False) -> ListSend:
     """The issue rendered and checked, the list read into the ledger, the provider ready: nothing sent."""
     if not list_file.is_file():
         raise ComposerError.at(list_file, "no such list; give the path of a CSV file with an `email` column")
-    rendered = render_for_sending(issue, warn)
+    rendered = _render_for_list(issue, warn)
     rendered.edition.require_ready("sent to the list")
     _check_unsubscribe_url(rendered)
     guard_send(issue, rendered.edition, yes=yes or dry_run, warn=warn)  # a dead link on record stops the send
@@ -193,6 +215,7 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
     letter = Letter(rendered.edition, rendered.html, rendered.text, version=version)
     path = ledger_path(issue)
     new = not path.exists()
+    suppressions = open_for_list_send(rendered.edition, yes=yes, dry_run=dry_run, warn=warn)
     ledger = Ledger.rehearsal(path) if dry_run else Ledger.open(path)
     try:
         if not dry_run:
@@ -208,18 +231,20 @@ def prepare(issue: Path, list_file: Path, *, dry_run: bool, restart: bool, warn:
                 )
             warn(f"--restart: the readers not yet sent get the changed issue (version {version})")
         loaded = ledger.load(read_list(list_file), report=lambda problem: warn(str(problem)))
+        skip_suppressed(ledger, suppressions)
         ledger.remember(version=version, subject=rendered.edition.subject, provider=sender.name,
                         list=str(list_file), started=facts.get("started", now()))
     except BaseException:
         if not dry_run:
             ledger.release()
         ledger.close()
+        suppressions.close()
         if new and not dry_run:
             ledger.remove()  # a list that could not be read leaves no empty ledger behind
         raise
     pace = Pace(section.per_second, section.per_hour)
     size = pace.batch_size(min(section.batch_size or sender.batch_limit, sender.batch_limit))
-    return ListSend(issue, letter, secret, sender, ledger, loaded, size, pace)
+    return ListSend(issue, letter, secret, sender, ledger, loaded, size, pace, suppressions)
 
 
 def summary_lines(ledger: Ledger) -> list[str]:

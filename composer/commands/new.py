@@ -35,6 +35,23 @@ FIRST_ITEMS = ITEMS.low  # the skeleton offers the fewest items the house runs
 class NewIssue:
     path: Path
     schema_path: Path
+    gitignore: Path | None = None  # written when the folder had none
+
+
+# What a folder of issues must never commit: every one of these holds readers' addresses or send state.
+GITIGNORE = """\
+# Written by `composer new`. These files hold readers' addresses, or the state of a send:
+# keep them out of the repository (back them up elsewhere).
+*.ledger.sqlite
+*.ledger.sqlite-wal
+*.ledger.sqlite-shm
+suppressions.sqlite
+suppressions.sqlite-wal
+suppressions.sqlite-shm
+suppressions.csv
+*.publish.json
+outbox/
+"""
 
 
 def _issue_date(path: Path) -> date | None:
@@ -147,5 +164,9 @@ def new_issue(folder: Path, *, on: date | None = None, copy_from: Path | None = 
                                      "edit it, or pick another day with --date YYYY-MM-DD")
     carried = _carried_over(copy_from) if copy_from is not None else {}
     schema_path = folder / ISSUE_SCHEMA_FILE
-    write_all({path: skeleton(day, house, carried).encode(), schema_path: schema_text().encode()})
-    return NewIssue(path, schema_path)
+    files = {path: skeleton(day, house, carried).encode(), schema_path: schema_text().encode()}
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists() and not gitignore.is_symlink():
+        files[gitignore] = GITIGNORE.encode()
+    write_all(files)
+    return NewIssue(path, schema_path, gitignore if gitignore in files else None)

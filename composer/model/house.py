@@ -247,6 +247,57 @@ class Platform(Model):
     provider: Text | None = Field(default=None, description="Where `composer publish` creates drafts.")
 
 
+def _check_store_url(value: str) -> str:
+    scheme = value.split(":", 1)[0].lower()
+    if scheme not in ("postgresql", "postgresql+psycopg", "sqlite"):
+        raise refusal("store", f"'{value}' is neither a postgresql:// nor a sqlite:/// address")
+    if re.match(r"^[^:]+://[^/@]*:[^/@]*@", value):
+        raise refusal("store", "the address holds a password; put the password in the environment variable "
+                               "COMPOSER_SUPPRESSIONS_PASSWORD and leave it out of house.yaml")
+    return value
+
+
+class SnsWebhook(Model):
+    topic_arns: list[Text] = Field(
+        default=[], description="The SNS topics whose bounce and complaint notifications are taken; any other "
+                                "topic is refused, since anyone can sign SNS messages for a topic of their own.")
+
+
+class PostmarkWebhook(Model):
+    user: Text = Field(default="composer", description="The user name of the webhook's basic auth; the password "
+                                                       "is in COMPOSER_POSTMARK_WEBHOOK_PASSWORD.")
+
+
+class SendgridWebhook(Model):
+    public_key: Text | None = Field(
+        default=None, description="The Signed Event Webhook's verification key (base64, from SendGrid's "
+                                  "Mail Settings); without it SendGrid's events are refused.")
+
+
+class Suppressions(Model):
+    """`suppressions:` in house.yaml: where the list of readers never to mail is kept, and the endpoint's limits."""
+
+    url: Annotated[Text, AfterValidator(_check_store_url)] | None = Field(
+        default=None, description="A postgresql:// address for the list (without the password); by default "
+                                  "suppressions.sqlite beside house.yaml.")
+    soft_bounce_limit: int = Field(default=3, gt=0, le=100, strict=True,
+                                   description="Soft bounces in a row after which a reader is suppressed.")
+    feedback_hours: float = Field(default=48, gt=0, description="A list send stops (unless --yes) when the last "
+                                  "webhook or pull is older than this many hours.")
+    expect_feedback: bool | None = Field(
+        default=None, description="Whether the house relies on webhooks or pulls; by default, once one has come.")
+    token_days: int = Field(default=365, ge=30, strict=True, description="How many days an unsubscribe link works.")
+    requests_per_minute: int = Field(default=60, gt=0, strict=True,
+                                     description="The most requests the endpoint takes from one address a minute.")
+    hosts: list[Text] = Field(default=[], description="Host names the endpoint answers to besides the host of "
+                                                      "unsubscribe_url and this machine's.")
+    webhook_path: Text = Field(default="/webhooks", pattern=r"^/[A-Za-z0-9/_-]*$",
+                               description="Where the providers' webhooks go: <webhook_path>/ses, /postmark…")
+    ses: SnsWebhook = Field(default=SnsWebhook(), description="Amazon SES notifications through SNS.")
+    postmark: PostmarkWebhook = Field(default=PostmarkWebhook(), description="Postmark's bounce and spam webhooks.")
+    sendgrid: SendgridWebhook = Field(default=SendgridWebhook(), description="SendGrid's signed event webhook.")
+
+
 class Tracking(Model):
     enabled: bool = Field(default=False, description="Add utm_ tags to outbound links.")
     source: Text = Field(default="diplomacy-watch", description="The utm_source value.")
@@ -316,6 +367,8 @@ class House(Model):
     tracking: Tracking = Field(default=Tracking(), description="utm_ tags on outbound links.")
     links: LinkSettings = Field(
         default=LinkSettings(), description="How `check --links` fetches links, and the outlets the house knows.")
+    suppressions: Suppressions = Field(
+        default=Suppressions(), description="The readers never to mail again, and the unsubscribe endpoint.")
 
     @property
     def newsletter_slug(self) -> str:

@@ -41,7 +41,7 @@ from composer.unsubscribe import PLACEHOLDER
 
 TEST_PREFIX = "[TEST] "
 ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058's POST marker, exactly
-_SAMPLE_TOKEN = "x" * 43  # as long as a real token: the letter's own headers are checked with one filled in
+_SAMPLE_TOKEN = "x" * 120  # longer than a real token: the letter's own headers are checked with one filled in
 
 # The policy every message is built and written with: SMTP's, except that a header set
 # as written (set_raw) is never refolded. The email package would otherwise turn a long

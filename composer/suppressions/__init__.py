@@ -1,0 +1,1 @@
+"""The house's suppression list, the endpoint that fills it, and the providers' feedback."""
