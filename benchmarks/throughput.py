@@ -52,13 +52,15 @@ def checkout(revision: str, into: Path) -> Path:
 
 def timed(tree: Path, *args: str, env: dict | None = None) -> tuple[float, float, float, str]:
     """(seconds, CPU seconds, peak MB, stdout) of one whole composer process of `tree`, from wait4."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "composer", *args], cwd=tree,
-                             env=(env or ENV) | {"PYTHONPATH": str(tree)},
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    out = child.stdout.read().decode() if child.stdout else ""
+    with tempfile.TemporaryFile() as stdout:  # a file, not a pipe: 1,000 lines of "wrote …" would fill a pipe
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "composer", *args], cwd=tree,
+                                 env=(env or ENV) | {"PYTHONPATH": str(tree)}, stdout=stdout,
+                                 stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        stdout.seek(0)
+        out = stdout.read().decode()
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 

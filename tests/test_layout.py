@@ -52,6 +52,8 @@ LAZY = {
     "composer.links.fetch": "httpx, trafilatura and Pillow: only when `check --links` fetches",
     "tld": "the Public Suffix List, read only when links were fetched and one was redirected",
     "uvicorn": "only for the preview and the unsubscribe endpoint",
+    "multiprocessing": "parallel.py: a process pool, only for a folder of 8 issues or more",
+    "concurrent.futures": "parallel.py: the same",
     "watchfiles": "only for the preview",
 }
 

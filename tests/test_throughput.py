@@ -149,3 +149,17 @@ def test_the_work_is_shared_among_processes_when_there_are_cores_for_it():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={"COMPOSER_JOBS": "2", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert done.stdout.split() == ["True", "True", "True"], done.stderr
+
+
+def test_a_copy_for_smtp_is_dot_stuffed_as_smtplib_would_stuff_it(letter: Letter):
+    """SMTP's DATA ends at a line holding only "."; smtplib doubles every leading dot itself. composer
+    sends the copy stuffed already, the parts every copy shares stuffed once: the bytes must be smtplib's."""
+    import smtplib
+
+    dotted = Letter(letter.edition, letter.html.replace("<body", "\n.<body", 1),
+                    ".\n.starts with a dot\n" + letter.text + "\n.", version="v1")
+    for reader in readers()[:20]:
+        plain = same_but_for_the_boundary_and_date(dotted.copy(reader)[0], dotted.copy(reader)[0])[0]
+        stuffed = same_but_for_the_boundary_and_date(dotted.copy(reader, dot_stuffed=True)[0], plain)[0]
+        assert stuffed == smtplib._quote_periods(plain)
+        assert b"\r\n..starts with a dot\r\n" in stuffed and b"\r\n.starts" not in stuffed

@@ -236,16 +236,17 @@ class Letter:
         the sender's own address, with the house's unsubscribe link as it is."""
         return self.copy(Recipient(self.sender.address, f"{self.edition.house.newsletter} readers"))[0]
 
-    def copy(self, recipient: Recipient) -> tuple[bytes, str]:
+    def copy(self, recipient: Recipient, *, dot_stuffed: bool = False) -> tuple[bytes, str]:
         """This reader's message as it goes on the wire, and its Message-ID: the letter's message written
-        once (template.py), with this reader's own headers, checked, and their token in it."""
+        once (template.py), with this reader's own headers, checked, and their token in it. `dot_stuffed`:
+        as SMTP's DATA carries it (RFC 5321 4.5.2), a line that starts with "." given another."""
         lines = self._own_headers(recipient)
         if self._template is None:
             html, text = self.html, self.text
             url = template.UNSUBSCRIBE if self.unsubscribe_template else None
             written = self._message(template.TO, template.DATE, template.MESSAGE_ID, url, html, text)
             self._template = template.Template(written.as_bytes(policy=POLICY), [text, html])
-        return self._template.fill(lines, recipient.token), self.message_id(recipient)
+        return self._template.fill(lines, recipient.token, dot_stuffed=dot_stuffed), self.message_id(recipient)
 
 
 def _mailbox(recipient: Recipient) -> Address:

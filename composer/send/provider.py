@@ -35,15 +35,15 @@ def refused(recipients: list[Recipient], reason: str) -> list[Outcome]:
 
 
 def one_by_one(letter: Letter, batch: list[Recipient], deliver: Callable[[Recipient, bytes, str], Outcome],
-               stopped: Callable[[], bool] = lambda: False) -> Iterator[list[Outcome]]:
+               stopped: Callable[[], bool] = lambda: False, *, dot_stuffed: bool = False) -> Iterator[list[Outcome]]:
     """Each recipient's finished message (as bytes, with its Message-ID) handed to `deliver`, for the
     providers that take raw mail, until `stopped()`; a recipient whose copy cannot be made is refused
-    alone, with the reason."""
+    alone, with the reason. `dot_stuffed`: as SMTP's DATA carries the message."""
     for recipient in batch:
         if stopped():
             return
         try:
-            raw, message_id = letter.copy(recipient)
+            raw, message_id = letter.copy(recipient, dot_stuffed=dot_stuffed)
         except Unfit as problem:
             yield [Outcome(recipient.key, reason=str(problem))]
             continue

@@ -71,14 +71,27 @@ class Template:
             self.slots.append(what)
             at = end
         self.pieces.append(written[at:])
+        # Each piece starts a line (or starts with the CRLF that ends one), so each can be stuffed alone.
+        self.stuffed = [dot_stuff(piece) for piece in self.pieces]
 
-    def fill(self, header_lines: dict[str, bytes], token: str | None) -> bytes:
+    def fill(self, header_lines: dict[str, bytes], token: str | None, *, dot_stuffed: bool = False) -> bytes:
         """One reader's copy: `header_lines` their To, Date, Message-ID and List-Unsubscribe as written
-        (each ending in CRLF), and `token` in the placeholder lines (None: the placeholder stays)."""
+        (each ending in CRLF), and `token` in the placeholder lines (None: the placeholder stays).
+        `dot_stuffed`: as SMTP's DATA carries it, the stuffing done once for the pieces that never change."""
         encode: Callable[[_Line], bytes] = (lambda line: line.encoded(token)) if token else \
             (lambda line: line.encoded(PLACEHOLDER))
-        out = [self.pieces[0]]
-        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
-            out.append(header_lines[slot] if isinstance(slot, str) else encode(slot))
+        pieces = self.stuffed if dot_stuffed else self.pieces
+        out = [pieces[0]]
+        for slot, piece in zip(self.slots, pieces[1:], strict=True):
+            own = header_lines[slot] if isinstance(slot, str) else encode(slot)
+            out.append(dot_stuff(own) if dot_stuffed else own)
             out.append(piece)
         return b"".join(out)
+
+
+_LINE_WITH_A_DOT = re.compile(rb"(?m)^\.")
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """RFC 5321 4.5.2: a line that starts with "." gets another, so no line of the message ends DATA."""
+    return _LINE_WITH_A_DOT.sub(b"..", data)
