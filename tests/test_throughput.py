@@ -163,3 +163,11 @@ def test_a_copy_for_smtp_is_dot_stuffed_as_smtplib_would_stuff_it(letter: Letter
         stuffed = same_but_for_the_boundary_and_date(dotted.copy(reader, dot_stuffed=True)[0], plain)[0]
         assert stuffed == smtplib._quote_periods(plain)
         assert b"\r\n..starts with a dot\r\n" in stuffed and b"\r\n.starts" not in stuffed
+
+
+def test_a_test_copys_receipt_is_the_message_id_it_carries(letter: Letter):
+    """Test copies get a fresh Message-ID each: the one composer reports is the one in the message."""
+    test = Letter(letter.edition, letter.html, letter.text, test=True)
+    raw, message_id = test.copy(Recipient("ed@example.org"))
+    assert email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"] == message_id
+    assert test.copy(Recipient("ed@example.org"))[1] != message_id

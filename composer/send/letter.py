@@ -195,14 +195,14 @@ class Letter:
             del part["MIME-Version"]  # add_alternative leaves a stray copy in the part
         return message
 
-    def _own_headers(self, recipient: Recipient) -> dict[str, bytes]:
+    def _own_headers(self, recipient: Recipient, message_id: str) -> dict[str, bytes]:
         """The header lines that differ from reader to reader, as written, each ending in CRLF; checked.
 
         To is folded by the `email` package, as it would fold it in the whole message, and read back as a
         mail client would; the others are composer's own values (a date, a digest, a link with a base64url
         token), written as they are, and held to a single line of at most 998 octets."""
         lines = {"To": self._to_line(recipient), "Date": f"Date: {formatdate(localtime=True)}\r\n".encode(),
-                 "Message-ID": f"Message-ID: {self.message_id(recipient)}\r\n".encode()}
+                 "Message-ID": f"Message-ID: {message_id}\r\n".encode()}
         if url := self.unsubscribe_url(recipient):
             lines["List-Unsubscribe"] = f"List-Unsubscribe: {self._unsubscribe_value(url)}\r\n".encode()
         for line in lines.values():
@@ -229,7 +229,7 @@ class Letter:
     def check_reader(self, recipient: Recipient) -> None:
         """Unfit when this reader's own headers (To, List-Unsubscribe) would not be sound: what an API that
         builds the message from the letter's field values needs to know, without building the whole copy."""
-        self._own_headers(recipient)
+        self._own_headers(recipient, self.message_id(recipient))
 
     def eml(self) -> bytes:
         """The message as `build --eml` keeps it, and SpamAssassin scores it: to the house's readers at
@@ -240,13 +240,14 @@ class Letter:
         """This reader's message as it goes on the wire, and its Message-ID: the letter's message written
         once (template.py), with this reader's own headers, checked, and their token in it. `dot_stuffed`:
         as SMTP's DATA carries it (RFC 5321 4.5.2), a line that starts with "." given another."""
-        lines = self._own_headers(recipient)
+        message_id = self.message_id(recipient)  # a test copy's is new each time: made once, used twice
+        lines = self._own_headers(recipient, message_id)
         if self._template is None:
             html, text = self.html, self.text
             url = template.UNSUBSCRIBE if self.unsubscribe_template else None
             written = self._message(template.TO, template.DATE, template.MESSAGE_ID, url, html, text)
             self._template = template.Template(written.as_bytes(policy=POLICY), [text, html])
-        return self._template.fill(lines, recipient.token, dot_stuffed=dot_stuffed), self.message_id(recipient)
+        return self._template.fill(lines, recipient.token, dot_stuffed=dot_stuffed), message_id
 
 
 def _mailbox(recipient: Recipient) -> Address:
