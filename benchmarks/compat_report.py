@@ -7,7 +7,7 @@ email working there. A flagged feature with no fallback named below is
 UNHANDLED, and the script exits with 1.
 
     python benchmarks/compat_report.py              # the report
-    python benchmarks/compat_report.py --markdown   # the same, as the README's table
+    python benchmarks/compat_report.py --markdown   # the same, as the table in docs/developer/mail-clients.md
 """
 
 from __future__ import annotations

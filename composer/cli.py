@@ -331,6 +331,20 @@ def new(
         say(f"wrote {made.gitignore} (ledgers, suppression lists, outboxes and publish state stay out of git)")
 
 
+@app.command(cls=Command, epilog=examples("composer explain DW406", "composer explain"))
+def explain(
+    code: Annotated[str | None, typer.Argument(help="A check code, such as DW406; none lists them all.",
+                                               show_default=False)] = None,
+) -> None:
+    """Explain a check code, with an example it reports and the same written as the house wants it."""
+    from composer.commands.explain import explanation, listing, normalised
+
+    with outcome(not_done=EXIT_PROBLEMS):
+        lines = listing() if code is None else explanation(normalised(code))
+    for line in lines:
+        say(line)
+
+
 @app.command(cls=Command, epilog=examples("composer schema -o issue.schema.json", "composer schema --house"))
 def schema(
     house: Annotated[bool, typer.Option("--house", help="The schema of house.yaml instead of the issue file.")] = False,

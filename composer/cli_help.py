@@ -1,4 +1,4 @@
-"""How the command line's help reads: flags without a `<bool>` tag, and examples at the end."""
+"""How the command line's help reads: commands in the week's order, flags without a `<bool>` tag, examples last."""
 
 from __future__ import annotations
 
@@ -22,8 +22,15 @@ class Command(_Flags, TyperCommand):
     pass
 
 
+# `composer --help` lists the commands in the order of an editor's week; any other follows, as defined.
+WEEK = ("new", "preview", "check", "explain", "build", "send", "publish", "broadcast", "ledger", "site", "schema",
+        "suppressions")
+
+
 class Group(_Flags, TyperGroup):
-    pass
+    def list_commands(self, ctx: Any) -> list[str]:
+        defined = super().list_commands(ctx)
+        return sorted(defined, key=lambda name: WEEK.index(name) if name in WEEK else len(WEEK))
 
 
 def examples(*lines: str) -> str:

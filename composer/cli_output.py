@@ -20,6 +20,17 @@ EXIT_PROBLEMS = 2
 EXIT_NOT_DONE = 1
 EXIT_INTERRUPTED = 130
 
+# What each code means, as the docs' reference of the commands prints it.
+EXITS = {
+    0: "done",
+    EXIT_NOT_DONE: "not done for a reason outside the files: a provider or platform refused, a port is taken, a "
+                   "`--to` address is bad, the confirmation was declined, a broadcast left readers to send; for "
+                   "`check`, the issue has errors (or warnings, with `--strict`)",
+    EXIT_PROBLEMS: "problems in the files (`file:line:col` lines) or a bad option; for `check`, a check that could "
+                   "not run (SpamAssassin missing)",
+    EXIT_INTERRUPTED: "stopped with Ctrl-C during a broadcast",
+}
+
 
 def say(line: str, err: bool = False) -> None:
     """Every line composer prints: one line, with no configured secret in it (printable.py)."""

@@ -1,6 +1,6 @@
 """What a theme's templates see: the documented context, as plain data copied out of the Edition.
 
-Templates are code from outside composer (README, "Trust model"). They get
+Templates are code from outside composer (docs: Developer guide, "Trust model"). They get
 mappings, lists, text, numbers and dates, never the content model's objects:
 a pydantic model carries methods (`parse_file`, `parse_raw`, `model_copy`…)
 that read files or unpickle, and no rule on attribute names keeps up with a
@@ -22,7 +22,7 @@ def house_data(house: House) -> dict:
 
 
 def template_data(edition: Edition) -> dict:
-    """`edition`, `issue` and `house`, as the README's "Restyling the house" lists them."""
+    """`edition`, `issue` and `house`, as the docs' "Themes and overrides" page lists them."""
     issue, house = edition.issue.model_dump(), house_data(edition.house)
     donate = edition.donate
     return {

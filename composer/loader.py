@@ -113,7 +113,8 @@ def _message(model: type[BaseModel], error: dict, value_at_loc: object) -> str:
     if kind == "too_long":
         return f"`{name}` holds at most {ctx.get('max_length')} entries; remove the extra ones"
     if kind == "string_pattern_mismatch":
-        return f"`{name}` has an invalid value {error.get('input')!r}; check the README for its form"
+        return (f"`{name}` has an invalid value {error.get('input')!r}; the docs' reference "
+                "(Reference, The issue file) gives its form")
     if kind in ("greater_than", "less_than_equal"):
         return f"`{name}`: {error['msg'].lower()}"
     if "message" in ctx:
@@ -311,7 +312,8 @@ def load_edition(path: Path) -> Edition:
         issue = _validate(
             source,
             Issue,
-            "an issue needs at least date, kind, section, headline, dek, lead and items (see the README)",
+            "an issue needs at least date, kind, section, headline, dek, lead and items "
+            "(the docs' page 'Writing an issue' shows each)",
         )
     except ComposerError as error:
         problems += error.diagnostics

@@ -1,6 +1,6 @@
 """The sandbox a house's templates run in: what they may touch, and how much work they may do.
 
-A theme is code from outside composer (README, "Trust model"). Jinja2's own
+A theme is code from outside composer (docs: Developer guide, "Trust model"). Jinja2's own
 sandbox stops `__`-attributes and unsafe calls; on top of it, templates may use
 attributes of plain values only (text, numbers, dates, lists, mappings, `loop`),
 never of any other object, and may not change those values. Every render also

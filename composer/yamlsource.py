@@ -359,7 +359,7 @@ def _screen(yaml: YAML, path: Path, text: str) -> None:
     for event in yaml.parse(text):
         tag = getattr(event, "tag", None)
         if tag is not None and isinstance(event, (ScalarEvent, CollectionStartEvent)):
-            # Any tag the editor writes, even `!!str` or a bare `!`: the README promises plain YAML.
+            # Any tag the editor writes, even `!!str` or a bare `!`: the docs promise plain YAML.
             raise ComposerError.at(path, _tag_problem(_written_tag(text, event, str(tag))), *_mark(event))
         if isinstance(event, ScalarEvent):
             values += 1

@@ -23,7 +23,7 @@ ISSUE_SCHEMA_FILE = "issue.schema.json"
 HOUSE_SCHEMA_FILE = "house.schema.json"
 
 _ABOUT: dict[type, tuple[str, str]] = {
-    Issue: ("Diplomacy Watch issue", "One issue of the newsletter, as the editor writes it (see the README)."),
+    Issue: ("Diplomacy Watch issue", "One issue of the newsletter, as the editor writes it (see the docs' reference)."),
     House: ("Diplomacy Watch house config", "house.yaml: everything that stays the same from issue to issue."),
 }
 

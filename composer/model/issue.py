@@ -56,7 +56,7 @@ def _check_code(value: str) -> str:
     """A code to silence in the whole issue (`DW302`), or on one line of it only (`DW202@39`)."""
     code, at, line = value.partition("@")
     if code not in CODES:
-        raise refusal("code", f"no check has the code '{code}'; see the README's list")
+        raise refusal("code", f"no check has the code '{code}'; `composer explain` lists every code")
     if at and not (line.isdigit() and int(line) > 0):
         raise refusal("code", f"'{value}' should name a line after the @, as in {code}@39")
     return value

@@ -1,7 +1,7 @@
 """The house's ranges: how long the lead and the items run, and how many items and teasers an issue has.
 
 The one place for these numbers: the field descriptions (and with them the schema
-and the skeleton `composer new` writes), the DW406 check and the README show them.
+and the skeleton `composer new` writes), the DW406 check and the docs (from the check registry) show them.
 """
 
 from __future__ import annotations
