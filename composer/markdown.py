@@ -140,6 +140,7 @@ _STOP = "\x00"  # stands for what is no prose of the editor's: an address, code,
 _MARKS = ("em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close")
 # A broken link as the message quotes it; it matches at any place (even nothing), so `match` never gives None.
 _SHOWN = re.compile(rf"[^\s{_STOP}(]*(?:[ \t]*\([^\s{_STOP}]*)?")
+_BRACKET = re.compile(r"[\[\]]")
 _SPACED_ADDRESS = re.compile(r"[ \t\n]+\(\s*<?(?:https?:|mailto:|www\.)", re.I)
 
 
@@ -160,10 +161,11 @@ def _broken(text: str) -> list[tuple[int, str]]:
     """(where, what) of each link Markdown did not make: `](` not closed, `] (`, a `[` never closed."""
     found: list[tuple[int, str]] = []
     opened: list[int] = []
-    for at, char in enumerate(text):
+    for bracket in _BRACKET.finditer(text):  # only the brackets: a paragraph of good links has none left
+        at, char = bracket.start(), bracket[0]
         if char == "[":
             opened.append(at)
-        elif char == "]":
+        else:
             start = opened.pop() if opened else at
             if text.startswith("(", at + 1):
                 found.append((start, "address"))
