@@ -106,13 +106,13 @@ def test_missing_theme_folder_is_reported(issue_dir: Path):
     assert result.stderr.startswith(f"{issue_dir / 'house.yaml'}:2:12: `templates`: the folder")
 
 
-def test_the_readme_example_issue_builds(tmp_path: Path):
+def test_the_docs_example_issue_builds(tmp_path: Path):
     from conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
-    blocks = [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+    page = (ROOT / "docs" / "editor" / "writing.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in page.split("```yaml\n")[1:]]
     [example] = [block for block in blocks if block.startswith("date:")]
-    issue = tmp_path / "readme.yaml"
+    issue = tmp_path / "example.yaml"
     issue.write_text(example)
     built = render(issue)
     assert built.edition.slug == "2024-01-12-special"
@@ -122,11 +122,11 @@ def test_the_readme_example_issue_builds(tmp_path: Path):
     assert doc.select_one(".dw-appeal").get_text().strip().startswith("Dear RS readers: this week")
 
 
-def test_the_readme_house_example_validates(tmp_path: Path):
+def test_the_docs_house_example_validates(tmp_path: Path):
     from conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
-    blocks = [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+    page = (ROOT / "docs" / "admin" / "house.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in page.split("```yaml\n")[1:]]
     [house] = [block for block in blocks if block.startswith("sender:")]
     shutil.copy(FIXTURES / "good" / "minimal.yaml", tmp_path / "2024-01-12.yaml")
     write_house(tmp_path, house)

@@ -32,7 +32,7 @@ class CountingText(str):
 def test_locating_every_finding_does_not_reread_the_file(tmp_path: Path, monkeypatch):
     import composer.loader as loader
 
-    issue = many_items(tmp_path, 40)  # the most an issue may hold (README, "When something is wrong")
+    issue = many_items(tmp_path, 40)  # the most an issue may hold (the `items` field in the docs' reference)
     real_load = loader.load_yaml
 
     def load_counting(path):
