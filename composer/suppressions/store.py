@@ -153,7 +153,9 @@ class Store:
                     row = {"key": key, "address": wire_address(entry.address.strip()), "reason": entry.reason,
                            "source": entry.source, "at": entry.at, "issue": entry.issue,
                            "detail": redact(entry.detail)[:500] if entry.detail else None}
-                    added += db.execute(self._insert(suppressed).values(**row).on_conflict_do_nothing()).rowcount
+                    # The row it returns, not the rowcount: psycopg reports -1 for an INSERT … ON CONFLICT.
+                    statement = self._insert(suppressed).values(**row).on_conflict_do_nothing()
+                    added += len(db.execute(statement.returning(suppressed.c.key)).all())
                     db.execute(delete(soft_bounces).where(soft_bounces.c.key == key))
         except SQLAlchemyError as error:
             raise self._failure(error) from None
