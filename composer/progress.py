@@ -8,6 +8,8 @@ from collections.abc import Callable
 from rich import progress as bar
 from rich.console import Console
 
+from composer.wording import counted
+
 
 class Progress:
     """Told of every answer from the provider."""
@@ -31,7 +33,7 @@ class PlainProgress(Progress):
 
     def start(self, total: int) -> None:
         self.total, self.started = total, time.monotonic()
-        self.echo(f"sending to {total:,} readers" if total else "nobody left to send to")
+        self.echo(f"sending to {counted(total, 'reader')}" if total else "nobody left to send to")
         self.shown: tuple[int, int] = (0, 0)
 
     def advance(self, sent: int, failed: int) -> None:

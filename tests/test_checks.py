@@ -173,6 +173,7 @@ def test_examples_score_below_2_and_have_no_errors():
     assert findings(report) == []
     for entry in report["files"]:
         assert entry["spam"]["score"] < 2.0
+    assert '"score": -0.0' not in result.stdout  # a score of nothing reads 0.0, as the text output says
 
 
 def test_text_output_and_exit_codes(tmp_path: Path):

@@ -138,6 +138,7 @@ def test_list_reading_duplicates_and_bad_rows_then_dry_run_writes_nothing(tmp_pa
         "dry run: nothing sent, ledger unchanged",
     ]
     assert not ledger_path(issue).exists()
+    assert not (tmp_path / "suppressions.sqlite").exists()  # nor an empty suppression list
     assert not inbox.received
 
 

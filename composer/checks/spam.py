@@ -48,13 +48,14 @@ def score(message: bytes) -> SpamReport:
     table = report.split("Content analysis details:", 1)[-1].split("---- ", 1)[-1]
     details = table.split("\n", 1)[-1].split("\n\n", 1)[0]
     rules: list[dict] = []
+    # SpamAssassin writes a score of nothing as "-0.0" (the total and the rules); `+ 0.0` makes it 0.0.
     for line in details.splitlines():
         match = _RULE.match(line)
         if match:
-            rules.append({"name": match[2], "score": float(match[1]), "description": match[3].strip()})
+            rules.append({"name": match[2], "score": float(match[1]) + 0.0, "description": match[3].strip()})
         elif rules and line.startswith(" " * 20):
             rules[-1]["description"] += " " + line.strip()  # a description that wrapped
-    return SpamReport(float(status[1]), float(status[2]), rules)
+    return SpamReport(float(status[1]) + 0.0, float(status[2]), rules)
 
 
 @rule("DW701")

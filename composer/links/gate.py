@@ -1,6 +1,6 @@
 """Before an issue goes to readers: the last link check, replayed without the network.
 
-`publish --send` and `publish --list` call `guard_send`: a dead link on record
+`publish --send` and `broadcast` call `guard_send`: a dead link on record
 stops the send unless the editor confirms with --yes; links added since the
 check are told as warnings. An issue never checked goes as before.
 """

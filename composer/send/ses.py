@@ -41,7 +41,8 @@ def _imports():
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
     except ImportError:
-        raise DeliveryError("ses: boto3 is not installed; pip install 'composer[ses]'") from None
+        raise DeliveryError("ses: boto3 is not installed; install the ses extra into composer's "
+                            "environment, from the checkout: .venv/bin/pip install -e '.[ses]'") from None
     return boto3, Config, BotoCoreError, ClientError, NoCredentialsError
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from composer.diagnostics import DeliveryError
 from composer.ledger import Ledger
 from composer.model.edition import Edition
-from composer.suppressions.store import Store
+from composer.suppressions.store import STORE_FILE, Store
 
 SKIP_PREFIX = "suppressed: "
 
@@ -47,7 +47,10 @@ def staleness(store: Store, edition: Edition) -> str | None:
 
 
 def open_for_list_send(edition: Edition, *, yes: bool, dry_run: bool, warn: Callable[[str], None]) -> Store:
-    store = Store.open(edition.folder, edition.house.suppressions)
+    if dry_run and edition.house.suppressions.url is None and not (edition.folder / STORE_FILE).exists():
+        store = Store.in_memory()  # a rehearsal leaves the folder as it found it: no empty list file
+    else:
+        store = Store.open(edition.folder, edition.house.suppressions)
     try:
         problem = staleness(store, edition)
     except BaseException:

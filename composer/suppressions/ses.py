@@ -159,7 +159,8 @@ def pull(delivery, house) -> Iterator[Event]:
         import boto3  # 300 ms, and only for a house that sends through SES
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:
-        raise DeliveryError("ses: boto3 is not installed; pip install 'composer[ses]'") from None
+        raise DeliveryError("ses: boto3 is not installed; install the ses extra into composer's "
+                            "environment, from the checkout: .venv/bin/pip install -e '.[ses]'") from None
     client = boto3.client("sesv2", region_name=delivery.ses.region)
     token = None
     while True:

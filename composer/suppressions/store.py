@@ -130,6 +130,11 @@ class Store:
     def open(cls, folder: Path, settings: Suppressions) -> Store:
         return cls(engine_for(folder, settings))
 
+    @classmethod
+    def in_memory(cls) -> Store:
+        """An empty list that is never written to disk."""
+        return cls(create_engine("sqlite://"))
+
     def close(self) -> None:
         self.engine.dispose()
 
