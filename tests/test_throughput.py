@@ -171,3 +171,32 @@ def test_a_test_copys_receipt_is_the_message_id_it_carries(letter: Letter):
     raw, message_id = test.copy(Recipient("ed@example.org"))
     assert email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"] == message_id
     assert test.copy(Recipient("ed@example.org"))[1] != message_id
+
+
+@pytest.mark.parametrize("connections", [2, 3])
+def test_a_slow_ledger_holds_the_connections_back_to_one_unrecorded_message_each(letter: Letter, connections):
+    """However long the ledger takes to record an answer, no connection sends its next message before
+    its last one is recorded: a crash can repeat at most one message per connection."""
+    import time
+
+    from mail_servers import ListInbox, start_list_server
+
+    from composer.send.smtp import Smtp
+
+    inbox = ListInbox()
+    controller, port = start_list_server(inbox)
+    try:
+        smtp = Smtp("127.0.0.1", port, "none", connections=connections)
+        batch = readers()[:24]
+        recorded, widest = 0, 0
+        for outcomes in smtp.send(letter, batch):
+            assert all(outcome.sent for outcome in outcomes)
+            time.sleep(0.05)  # the ledger's commit, slowed down: the servers would have taken many more
+            accepted = sum(len(copies) for copies in inbox.received.values())
+            recorded += len(outcomes)
+            widest = max(widest, accepted - recorded)
+            assert accepted - recorded <= connections
+        assert recorded == len(batch) == sum(len(copies) for copies in inbox.received.values())
+        assert widest >= 1  # the connections did work side by side
+    finally:
+        controller.stop()

@@ -2,10 +2,10 @@
 
 One message per recipient, each recorded as soon as the server accepts it,
 over up to `connections` connections at once (each its own thread, its
-outcomes handed to the send as they come). So a crash between the server's
-acceptance and the ledger's record can repeat at most one message per
-connection. A watchdog per connection cuts it when a message is not done
-within the deadline.
+outcomes handed to the send as they come, and its next message sent only
+once they are recorded). So a crash between the server's acceptance and the
+ledger's record can repeat at most one message per connection. A watchdog
+per connection cuts it when a message is not done within the deadline.
 """
 
 from __future__ import annotations
@@ -189,17 +189,21 @@ class Smtp:
             return
         answers: queue.Queue = queue.Queue()
         finished = object()
+        # A connection sends its next message only once the last one it reported is recorded: so a crash
+        # can repeat at most one message per connection, however slow the ledger is.
+        recorded = [threading.Semaphore(0) for _ in range(lanes)]
 
-        def work(share: list[Recipient]) -> None:
+        def work(lane: int, share: list[Recipient]) -> None:
             try:
                 for outcomes in self._lane(letter, share, stopped):
-                    answers.put(outcomes)
+                    answers.put((lane, outcomes))
+                    recorded[lane].acquire()
             except BaseException as error:  # handed to the sending thread, which stops the others
                 answers.put(error)
             finally:
                 answers.put(finished)
 
-        workers = [threading.Thread(target=work, args=(batch[i::lanes],), daemon=True) for i in range(lanes)]
+        workers = [threading.Thread(target=work, args=(i, batch[i::lanes]), daemon=True) for i in range(lanes)]
         for worker in workers:
             worker.start()
         failure: BaseException | None = None
@@ -207,7 +211,7 @@ class Smtp:
             running = lanes
             while running:
                 # What has come in while the last answers were recorded goes together: one ledger commit.
-                ready, waiting = [], [answers.get()]
+                ready, waiting, reported = [], [answers.get()], []
                 while waiting:
                     answer = waiting.pop()
                     if answer is finished:
@@ -216,15 +220,20 @@ class Smtp:
                         failure = failure or answer
                         halt.set()
                     else:
-                        ready += answer
+                        reported.append(answer[0])
+                        ready += answer[1]
                     try:
                         waiting.append(answers.get_nowait())
                     except queue.Empty:
                         pass
                 if ready:
-                    yield ready
+                    yield ready  # resumed once the caller has recorded them
+                for lane in reported:
+                    recorded[lane].release()
         finally:
             halt.set()  # also when the send is torn down (a second Ctrl-C): each ends its message in flight
+            for lane in recorded:
+                lane.release()  # a connection waiting for its record goes on, sees the halt and stops
             for worker in workers:
                 worker.join()
         if failure is not None:
