@@ -1,11 +1,11 @@
-"""How fast, and in how much memory, `composer publish --list` sends an issue to a whole list.
+"""How fast, and in how much memory, `composer broadcast` sends an issue to a whole list.
 
-Each run is a whole `composer publish ISSUE --list LIST --yes` process (render,
+Each run is a whole `composer broadcast ISSUE LIST --yes` process (render,
 check, read the CSV into the ledger, send, summary), timed from start to exit,
 with its peak memory (the child's max RSS from wait4). Sent to:
   1. a local Postmark-shaped `/email/batch` server (it parses every batch, answers
      one result per message), for 1,000, 10,000 and 100,000 readers;
-  2. aiosmtpd (counting and accepting), one connection per 100 messages, for 10,000 readers.
+  2. aiosmtpd (counting and accepting), over the house's SMTP connections (2 by default), for 10,000 readers.
 The peer in the same run is the 1,000-reader send: the ratios show whether
 time and memory grow linearly with the list. Medians of RUNS runs (one for
 100,000). The issue is the longest example, about 40 KB per message.
@@ -86,7 +86,7 @@ def one_send(delivery: str, n: int, env: dict) -> tuple[float, float]:
         issue = house_folder(folder, delivery)
         write_readers(folder / "list.csv", n)
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "composer", "publish", str(issue), "--list",
+        child = subprocess.Popen([sys.executable, "-m", "composer", "broadcast", str(issue),
                                   str(folder / "list.csv"), "--yes"], env=env, cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(child.pid, 0)

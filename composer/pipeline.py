@@ -21,7 +21,6 @@ from composer.diagnostics import ComposerError, Diagnostic
 from composer.loader import HOUSE_FILE, load_edition
 from composer.model.edition import Edition
 from composer.render_text import render_text
-from composer.send.letter import Letter
 
 
 @dataclass
@@ -37,6 +36,8 @@ class Rendered:
             folder / f"{self.edition.slug}.txt": self.text.encode("utf-8"),
         }
         if eml:
+            from composer.send.letter import Letter  # the message's headers and MIME: only for --eml
+
             try:
                 message = Letter(self.edition, self.html, self.text).eml()
             except Unfit as problem:  # the letter's own headers were checked when it was made; this is the copy's

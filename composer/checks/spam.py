@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from composer.checks.registry import Context, rule
 from composer.codes import ERROR, WARNING
 from composer.diagnostics import CommandError
-from composer.send.letter import Letter
 
 WARN_AT = 2.0
 TIMEOUT = 120  # seconds; a first run compiles its rules, later ones take a second or two
@@ -63,6 +62,8 @@ def spam_score(ctx: Context) -> None:
     """2.0 or more is a warning, SpamAssassin's own spam threshold an error. Only with `--spam`."""
     if not ctx.with_spam:
         return
+    from composer.send.letter import Letter  # the message as `build --eml` writes it: only with --spam
+
     report = score(Letter(ctx.edition, ctx.html, ctx.text).eml())
     ctx.spam_report = report.as_dict()
     if report.score >= WARN_AT:
