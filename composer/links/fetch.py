@@ -75,10 +75,15 @@ async def _fetch_all(targets: dict[str, bool], settings: LinkSettings) -> dict[s
     async with _client(settings) as client:
         fetcher = _Fetcher(client, settings)
         tasks = {url: asyncio.create_task(fetcher.observe(url, image)) for url, image in targets.items()}
-        _, late = await asyncio.wait(tasks.values(), timeout=settings.deadline)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        late: set = set(tasks.values())
+        try:
+            _, late = await asyncio.wait(tasks.values(), timeout=settings.deadline)
+        finally:
+            # Past the deadline, or stopped by Ctrl-C: every request ends here, before the client closes,
+            # so none is left to fail on a closed client (and print a traceback) as the loop shuts down.
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
     return {url: task.result() if task not in late else _failed(url, "deadline", f"the check's "
             f"{settings.deadline:g} s deadline passed first") for url, task in tasks.items()}
 
