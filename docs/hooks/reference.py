@@ -139,9 +139,10 @@ def _value(value: object) -> str:
 
 
 def _markdown(text: str) -> str:
-    """Text from the code, as Markdown: a `<` outside code spans is shown, not taken for HTML."""
+    """Text from the code, as Markdown: outside code spans, a `<` or `*` is shown as written, not taken
+    for HTML or emphasis (`*|UNSUB|*` is a merge tag)."""
     pieces = text.split("`")
-    return "`".join(piece if inside else piece.replace("<", "&lt;") for piece, inside
+    return "`".join(piece if inside else piece.replace("<", "&lt;").replace("*", "\\*") for piece, inside
                     in zip(pieces, [i % 2 == 1 for i in range(len(pieces))], strict=True))
 
 
