@@ -124,7 +124,9 @@ def limits(field: dict) -> list[str]:
             "minItems": "at least {} entries", "maxItems": "at most {} entries",
             "minimum": "at least {}", "maximum": "at most {}",
             "exclusiveMinimum": "more than {}", "exclusiveMaximum": "less than {}"}
-    facts = [words.format(field[key]) for key, words in said.items() if key in field and field[key] != 1]
+    # "at least 1 character" goes without saying for text and lists; "at least 1" for a number does not.
+    facts = [words.format(field[key]) for key, words in said.items()
+             if key in field and not (key in ("minLength", "minItems") and field[key] == 1)]
     if "pattern" in field:
         facts.append(f"matching `{field['pattern']}`")
     return facts
