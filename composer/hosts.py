@@ -1,3 +1,24 @@
-"""Which host names mean this machine only."""
+"""Which host names mean this machine only, and the socket a server of composer's listens on."""
+
+from __future__ import annotations
+
+import socket
+
+from composer.diagnostics import CommandError
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port and listening, or one line saying why not. Bound before the server
+    starts, so a port in use is told at once and connections queue until the server is up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise CommandError(f"cannot listen on {host}:{port} ({error.strerror}); pick another --port") from None
+    sock.listen(128)
+    return sock

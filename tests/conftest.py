@@ -101,3 +101,20 @@ def store_house(request, monkeypatch) -> str:
     server = request.getfixturevalue("postgres_server")
     monkeypatch.setenv("COMPOSER_SUPPRESSIONS_PASSWORD", postgres.PASSWORD)
     return f"suppressions:\n  url: {server.url(server.new_database())}\n"
+
+
+@pytest.fixture
+def list_server():
+    """Starts aiosmtpd servers with the given inboxes (tests/mail_servers.py); each one's port. Stopped after."""
+    from mail_servers import start_list_server
+
+    running = []
+
+    def start(inbox) -> int:
+        controller, port = start_list_server(inbox)
+        running.append(controller)
+        return port
+
+    yield start
+    for controller in running:
+        controller.stop()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from lists import LIST_SECRET, check_personal_message, list_issue, subscribers, write_list
-from mail_servers import ListInbox, start_list_server
+from mail_servers import ListInbox
 from providers import KEY, Copy, Postmark, json_response, stand_in
 from werkzeug import Request, Response
 
@@ -32,20 +32,6 @@ from composer.ledger import ledger_path
 @pytest.fixture(autouse=True)
 def secret(monkeypatch):
     monkeypatch.setenv("COMPOSER_UNSUBSCRIBE_SECRET", LIST_SECRET)
-
-
-@pytest.fixture
-def list_server():
-    running = []
-
-    def start(inbox: ListInbox) -> int:
-        controller, port = start_list_server(inbox)
-        running.append(controller)
-        return port
-
-    yield start
-    for controller in running:
-        controller.stop()
 
 
 def smtp(port: int) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 from lists import LIST_SECRET, SUBJECT, check_personal_message, list_issue, subscribers, write_list
-from mail_servers import ListInbox, start_list_server
+from mail_servers import ListInbox
 
 from composer.ledger import ledger_path
 from composer.send.pace import Pace
@@ -24,20 +24,6 @@ from composer.unsubscribe import make_unsubscribe_token, verify_unsubscribe_toke
 
 def smtp_delivery(port: int, extra: str = "") -> str:
     return f"delivery:\n  provider: smtp\n{extra}  smtp:\n    host: 127.0.0.1\n    port: {port}\n    security: none\n"
-
-
-@pytest.fixture
-def list_server():
-    running = []
-
-    def start(inbox: ListInbox) -> int:
-        controller, port = start_list_server(inbox)
-        running.append(controller)
-        return port
-
-    yield start
-    for controller in running:
-        controller.stop()
 
 
 @pytest.fixture(autouse=True)

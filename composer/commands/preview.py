@@ -31,8 +31,8 @@ from starlette.routing import Route
 from composer import budget
 from composer.checks import run_checks
 from composer.codes import ERROR
-from composer.diagnostics import CommandError, ComposerError
-from composer.hosts import LOOPBACK
+from composer.diagnostics import ComposerError
+from composer.hosts import LOOPBACK, listening_socket
 from composer.loader import HOUSE_FILE
 from composer.pipeline import render
 from composer.theme import default_theme_dir
@@ -292,15 +292,7 @@ def serve(issue: Path, host: str, port: int, *, open_browser: bool, log=print, w
     if not issue.is_file():  # a folder, or /dev/zero: nothing an editor saves
         raise ComposerError.at(issue, "this is not a file but a folder or a device; give the path of a .yaml file")
     preview = Preview(issue, log=log)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise CommandError(f"cannot listen on {host}:{port} ({error.strerror}); pick another --port") from None
-    sock.listen(128)  # from here on, connections wait in the queue until the server is up
+    sock = listening_socket(host, port)
     port = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from composer.addresses import Unfit
 from composer.codes import INVALID, WARNING
 from composer.diagnostics import CommandError, ComposerError, DeliveryError, Diagnostic
-from composer.hosts import LOOPBACK
+from composer.hosts import LOOPBACK, listening_socket
 from composer.loader import HOUSE_FILE, load_house, validate_part
 from composer.model.house import House
 from composer.output import write_all
@@ -165,15 +164,7 @@ def serve(folder: Path, host: str, port: int, *, log: Echo, warn: Echo) -> None:
 
     house = house_of(folder)
     endpoint = Endpoint(folder, house, Store.open(folder, house.suppressions), log)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise CommandError(f"cannot listen on {host}:{port} ({error.strerror}); pick another --port") from None
-    sock.listen(128)
+    sock = listening_socket(host, port)
     port = sock.getsockname()[1]
     if host not in LOOPBACK:
         warn(f"warning: listening on {host} without TLS; put the endpoint behind a reverse proxy that has it")
