@@ -92,7 +92,8 @@ CODES: dict[str, Code] = {
     # Links: written (DW301–DW305), and fetched by `check --links` or replayed from the lock file.
     "DW301": Code(
         ERROR, "a link is not a well-formed absolute address",
-        "A link that is not a well-formed absolute address.",
+        ("A link that is not a well-formed absolute address, or one to this machine or a private network "
+         "(`localhost`, `192.168.…`), which readers cannot reach and `check --links` never asks."),
         bad="`(https://nytimes/2023/…)`",
         good="`(https://www.nytimes.com/2023/…)`"),
     "DW302": Code(

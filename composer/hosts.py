@@ -1,12 +1,27 @@
-"""Which host names mean this machine only, and the socket a server of composer's listens on."""
+"""Which host names mean this machine or a private network, and the socket a server of composer's listens on."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 from composer.diagnostics import CommandError
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def private_host(host: str) -> bool:
+    """This machine or a private network, written as such: `localhost`, or an address that is not on the
+    public internet (10.x, 192.168.x, 127.x, fe80::, …). A reader cannot open such a link, and a link check
+    that fetched it would be asking the editor's own network. (A public name may still resolve to such an
+    address; only the name as written is judged here.)"""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -361,3 +361,31 @@ def test_build_and_check_never_load_httpx_and_check_links_does(server, tmp_path)
     assert "httpx" not in imported_modules("check", str(issue))
     assert "httpx" in imported_modules("check", "--links", str(issue), env={TEST_SERVER: server.address})
     assert "httpx" not in imported_modules("check", "--links", "--offline", str(issue))  # offline is offline
+
+
+def test_a_link_or_a_redirect_to_this_machine_or_a_private_network_is_never_fetched(server, tmp_path):
+    inside = "http://127.0.0.1:8631/admin/reset"
+    router = "http://192.168.1.1/cgi-bin/reboot"
+    moved = server.route("https://www.example-wire.com/moved", redirect(router))
+    issue = write_issue(tmp_path, [inside, moved])
+    result, report = check("--links", issue)
+    assert server.asked(inside) == [] and server.asked(router) == []
+    assert server.asked(moved) == ["HEAD", "GET"]  # the public page is asked; where it sends us is not
+    found = {(f["code"], f["line"]): f["message"] for entry in report["files"] for f in entry["findings"]}
+    assert found[("DW301", FIRST_ITEM_LINE)] == (f"the link '{inside}' points to this machine or a private "
+                                                 "network, which readers cannot reach")
+    assert "192.168.1.1 is this machine or a private network; composer does not fetch it" in \
+        found[("DW307", FIRST_ITEM_LINE + 1)]
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(("url", "private"), [
+    ("http://localhost:8080/", True), ("http://intranet.localhost/", True), ("http://[::1]/", True),
+    ("http://10.1.2.3/x", True), ("http://169.254.169.254/latest/meta-data/", True), ("http://[fe80::1]/", True),
+    ("https://8.8.8.8/", False), ("https://www.reuters.com/world/", False),
+])
+def test_addresses_of_this_machine_or_a_private_network_are_refused_without_the_network(tmp_path, url, private):
+    _, report = check(write_issue(tmp_path, [url]))
+    private_findings = [f for entry in report["files"] for f in entry["findings"]
+                        if f["code"] == "DW301" and "private network" in f["message"]]
+    assert bool(private_findings) == private

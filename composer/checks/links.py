@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from composer.checks.registry import Context, rule
+from composer.hosts import private_host
 from composer.tracking import has_utm
 
 SHORTENERS = {
@@ -26,7 +27,10 @@ def _web_links(ctx: Context):
 @rule("DW301")
 def malformed(ctx: Context) -> None:
     for loc, href, host in _web_links(ctx):
-        if " " in href or "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        if private_host(host):
+            ctx.add("DW301", loc, f"the link '{href}' points to this machine or a private network, which readers "
+                    "cannot reach", "link the page's public address", snippet=href)
+        elif " " in href or "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
             ctx.add("DW301", loc, f"the link '{href}' is not a well-formed web address",
                     "copy the address again from the browser's address bar", snippet=href)
 

@@ -29,7 +29,7 @@ import trafilatura
 from PIL import Image, ImageFile
 
 from composer.diagnostics import CommandError
-from composer.hosts import LOOPBACK
+from composer.hosts import LOOPBACK, private_host
 from composer.links.lock import Hop, Observation, now
 from composer.links.settings import LinkSettings
 
@@ -136,6 +136,8 @@ class _Fetcher:
                 return _failed(url, "redirect loop", f"more than {MAX_REDIRECTS} redirects", method)
             except httpx.NetworkError as error:
                 return _failed(url, "unreachable", str(error) or type(error).__name__, method)
+            except _PrivateAddress as error:
+                return _failed(url, "failed", str(error), method)
             except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as error:
                 return _failed(url, "failed", f"{type(error).__name__}: {error}", method)
 
@@ -219,6 +221,18 @@ def digest(body: bytes, charset: str | None = None) -> tuple[str | None, str | N
     return title, "sha256:" + hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
+class _PrivateAddress(httpx.RequestError):
+    """A link, or a redirect, to this machine or a private network: never asked."""
+
+
+async def _refuse_private(request: httpx.Request) -> None:
+    # Called for every request, each redirect included: an issue file cannot make composer probe the
+    # editor's own network, whether it links there or a site it links redirects there.
+    if private_host(request.url.host):
+        raise _PrivateAddress(f"{request.url.host} is this machine or a private network; composer does not "
+                              "fetch it", request=request)
+
+
 def _client(settings: LinkSettings) -> httpx.AsyncClient:
     options: dict = {}
     server = _test_server()
@@ -227,7 +241,8 @@ def _client(settings: LinkSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent, "Accept": ACCEPT, "Accept-Language": "en-US,en;q=0.9"},
         follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=httpx.Timeout(settings.timeout),
-        limits=httpx.Limits(max_connections=AT_ONCE, max_keepalive_connections=AT_ONCE), **options)
+        limits=httpx.Limits(max_connections=AT_ONCE, max_keepalive_connections=AT_ONCE),
+        event_hooks={"request": [_refuse_private]}, **options)
 
 
 def _test_server() -> tuple[str, int] | None:
