@@ -200,8 +200,8 @@ CODES: dict[str, Code] = {
     "DW406": Code(
         WARNING, "a length is outside the house range",
         (f"Lengths outside the house ranges: lead {ranges.LEAD_PARAGRAPHS} paragraphs and {ranges.LEAD_WORDS} "
-                 f"words, items {ranges.ITEM_WORDS} words, {ranges.ITEMS} items, and {ranges.TEASERS} teasers when an "
-                 "issue runs any."),
+         f"words, items {ranges.ITEM_WORDS} words, {ranges.ITEMS} items, and {ranges.TEASERS} teasers when an "
+         "issue runs any."),
         bad="a one-paragraph lead",
         good=f"a lead of {ranges.LEAD_PARAGRAPHS} paragraphs"),
     # Inbox: subject, preheader, size, images, footer.

@@ -200,3 +200,27 @@ def test_a_slow_ledger_holds_the_connections_back_to_one_unrecorded_message_each
         assert widest >= 1  # the connections did work side by side
     finally:
         controller.stop()
+
+
+def test_a_send_torn_down_mid_list_leaves_the_held_messages_unsent(letter: Letter):
+    """A second Ctrl-C tears the send down: a connection holding a message's final "." until the last
+    one is recorded closes instead, and the server discards it; nothing is accepted afterwards."""
+    import time
+
+    from mail_servers import ListInbox, start_list_server
+
+    from composer.send.smtp import Smtp
+
+    inbox = ListInbox()
+    controller, port = start_list_server(inbox)
+    try:
+        sending = Smtp("127.0.0.1", port, "none", connections=2).send(letter, readers()[:40])
+        recorded = len(next(sending))
+        time.sleep(0.3)  # the ledger is slow: each connection now holds a message, its DATA not ended
+        sending.close()
+        accepted = sum(len(copies) for copies in inbox.received.values())
+        assert accepted - recorded <= 2
+        time.sleep(0.3)
+        assert sum(len(copies) for copies in inbox.received.values()) == accepted < 40
+    finally:
+        controller.stop()
