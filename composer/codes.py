@@ -91,7 +91,7 @@ CODES: dict[str, Code] = {
         good="`date: 2024-01-12`"),
     # Links: written (DW301–DW305), and fetched by `check --links` or replayed from the lock file.
     "DW301": Code(
-        ERROR, "a link is not a well-formed absolute address",
+        ERROR, "a link is malformed, or points to this machine or a private network",
         ("A link that is not a well-formed absolute address, or one to this machine or a private network "
          "(`localhost`, `192.168.…`), which readers cannot reach and `check --links` never asks."),
         bad="`(https://nytimes/2023/…)`",

@@ -147,7 +147,8 @@ class Issue(Model):
     teasers: list[Teaser] = Field(default=[], max_length=ranges.TEASERS.high,
                                   description=f'None, or {ranges.TEASERS} "more from the magazine" teasers.')
     footer: FooterOverride = Field(
-        default=FooterOverride(), description="Per-issue appeal and subscribe texts, or `false`.")
+        default=FooterOverride(),
+        description="Per-issue appeal and subscribe texts; set either to `false` to drop it this week.")
     slug: Annotated[Text, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = Field(
         default=None,
         description="Names the output files instead of the file name: lower-case letters, digits, hyphens.")

@@ -63,7 +63,7 @@ def schema_page(title: str, schema: dict, intro: str) -> str:
         if required:
             facts.append("**Required**")
         elif "default" in field:
-            facts.append(f"**Default:** {_value(field['default'])}")
+            facts.append(f"**Default:** {_value(field['default'], _object(field, schema))}")
         facts += limits(field)
         lines.append(" · ".join(facts) + "\n")
     return "\n".join(lines)
@@ -120,6 +120,10 @@ def kind(field: dict, root: dict) -> str:
 
 
 def limits(field: dict) -> list[str]:
+    """What a field's value must keep to; for an optional field, what its value must keep to when set."""
+    branches = [o for o in field.get("anyOf", ()) if o.get("type") != "null"]
+    if len(branches) == 1:
+        field = {**branches[0], **{k: v for k, v in field.items() if k != "anyOf"}}
     said = {"minLength": "at least {} characters", "maxLength": "at most {} characters",
             "minItems": "at least {} entries", "maxItems": "at most {} entries",
             "minimum": "at least {}", "maximum": "at most {}",
@@ -132,10 +136,12 @@ def limits(field: dict) -> list[str]:
     return facts
 
 
-def _value(value: object) -> str:
-    if value is None or value == [] or value == {}:
+def _value(value: object, keys: dict | None = None) -> str:
+    if value is None:
+        return "not set"  # the description says what stands in for it, if anything
+    if value == [] or value == {}:
         return "none"
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not (keys or {}).get("required"):
         return "the defaults of the keys below"
     return f"`{json.dumps(value, ensure_ascii=False)}`"
 
