@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from composer.cli import app
 from composer.codes import CODES, severity_label
-from composer.commands.schema import _checked_house
+from composer.commands.schema import checked_house
 from composer.model.issue import Issue
 
 DOCS = ROOT / "docs"
@@ -78,7 +78,7 @@ def _models(annotation: Any) -> Iterator[type[BaseModel]]:
 @pytest.mark.parametrize(("model", "path"), [(Issue, "reference/issue-file"), (None, "reference/house-yaml")],
                          ids=["issue file", "house.yaml"])
 def test_every_field_is_in_the_reference_with_its_description(site: Path, model: Any, path: str):
-    model = model or _checked_house()
+    model = model or checked_house()
     doc = page(site, path)
     found = list(keys(model))
     assert len(found) > (15 if model is Issue else 100)

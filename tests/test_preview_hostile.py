@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from test_preview import PreviewProcess
+from preview_process import PreviewProcess
 
 from composer.commands.preview import MAX_LIVE_PAGES
 

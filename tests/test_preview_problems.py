@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from test_preview import PreviewProcess
+from preview_process import PreviewProcess
 
 from composer.diagnostics import CommandError
 

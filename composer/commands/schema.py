@@ -37,7 +37,7 @@ def schema_of(model: type[BaseModel]) -> dict:
     return {"$schema": DIALECT, **generated, "title": title, "description": description}
 
 
-def _checked_house() -> type[BaseModel]:
+def checked_house() -> type[BaseModel]:
     """house.yaml as the commands that send and publish check it: each provider's and platform's settings,
     declared in their own modules, in place of the settings as written."""
     fields = House.model_fields
@@ -49,7 +49,7 @@ def _checked_house() -> type[BaseModel]:
 
 
 def schema_text(*, house: bool = False) -> str:
-    model = _checked_house() if house else Issue
+    model = checked_house() if house else Issue
     return json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -27,12 +27,9 @@ import hashlib
 import io
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,6 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from composer.hosts import LOOPBACK
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -195,7 +194,7 @@ def placeholder(name: str, width: int = 1200, height: int = 675) -> bytes:
 
 def local(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("file", "data", "about", "blob") or parts.hostname in ("127.0.0.1", "localhost", "::1")
+    return parts.scheme in ("file", "data", "about", "blob") or parts.hostname in LOOPBACK
 
 
 def route_offline(context) -> list[str]:
@@ -299,45 +298,14 @@ def composer(*args: str) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
 
 
-class PreviewServer:
-    """`composer preview` on a free port, as an editor runs it; stopped with Ctrl-C (SIGINT), as the editor stops it."""
-
-    def __init__(self, issue: Path):
-        self.process = composer("preview", str(issue), "--no-open", "--port", "0")
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout or []:
-            self.lines.append(line.rstrip("\n"))
-
-    def url(self, timeout: float = 60) -> str:
-        """The preview's address, once its first build is done."""
-        deadline = time.monotonic() + timeout
-        while True:
-            lines = list(self.lines)
-            found = [m[1] for m in (re.search(r" at (http://127\.0\.0\.1:\d+/)", line) for line in lines) if m]
-            if found and any("first build" in line for line in lines):
-                return found[0]
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("screenshots: composer preview did not start:\n  " + "\n  ".join(lines))
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.reader.join(timeout=5)
-
-
-def preview_shot(browser, server: PreviewServer, out: Path, save: Callable[..., Future[int]]) -> Future[int]:
+def preview_shot(browser, server, out: Path, save: Callable[..., Future[int]]) -> Future[int]:
+    """`server`: the tests' PreviewProcess (tests/preview_process.py), shot once its first build is done."""
+    try:
+        server.wait_for("first build", timeout=60)
+    except AssertionError as error:
+        raise SystemExit(f"screenshots: composer preview did not start: {error}") from None
     with opened(browser, width=PREVIEW_WIDTH, height=PREVIEW_HEIGHT) as page:
-        page.goto(server.url(), wait_until="load")
+        page.goto(server.url, wait_until="load")
         page.wait_for_function("() => document.getElementById('subject').textContent !== ''")
         page.wait_for_function("() => /email\\.html/.test(document.getElementById('email').src)")
         email = page.query_selector("#email")
@@ -364,6 +332,7 @@ def take(out: Path, log: Callable[[str], None] = print) -> dict[str, int]:
     """Every screenshot, into `out`; returns each file's size in bytes, by name."""
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import launch, sync_playwright  # the test suite's browser: Debian's chromium
+    from preview_process import PreviewProcess  # and its way of running the preview
 
     from composer.checks import run_checks
     from composer.pipeline import render
@@ -378,7 +347,10 @@ def take(out: Path, log: Callable[[str], None] = print) -> dict[str, int]:
             return pool.submit(save_png, shot, path, **options)
 
         # The preview and the site start first, in their own processes, and get ready while the email is shot.
-        server = PreviewServer(issue)
+        try:
+            server = PreviewProcess(issue, start_timeout=60)
+        except AssertionError as error:
+            raise SystemExit(f"screenshots: composer preview did not start: {error}") from None
         site = composer("site", str(folder), "-o", str(folder / "site"))
         try:
             rendered = render(issue)
